@@ -1,0 +1,93 @@
+/* specl/data.h: pair sources, the distributions of positive pairs (DESIGN.md §2).
+ *
+ * A pair source draws n positive pairs: two views x1, x2 of one natural datum x̄, together with
+ * the natural-datum id, the fine cluster id (a connected piece of the positive-pair graph), the
+ * implementable cluster id (the cluster the paper's restricted class can implement), and the
+ * downstream targets of each labelling the source was created with. Optional hooks give closed
+ * forms where they exist: moments() for Σ = E[xxᵀ] and Σ_Δ = E[(x − x⁺)(x − x⁺)ᵀ], and
+ * natural() to enumerate a finite natural support with its probabilities.
+ */
+#ifndef SPECL_DATA_H
+#define SPECL_DATA_H
+
+#include "base.h"
+
+/* A labelling of the natural data: a scalar ±1 target (dim = 1, classes = 2) or one-hot targets
+ * over `classes` classes (dim = classes). */
+#define SPECL_MAX_LABELINGS 64
+typedef struct specl_labeling {
+    char name[32];   /* as written in the config, e.g. "x3" or "patterns:4" */
+    int dim;         /* target dimension t */
+    int classes;     /* number of classes (2 for a scalar ±1 target) */
+    int scalar;      /* 1: target is ±1 scalar, class = (target > 0); 0: one-hot */
+} specl_labeling;
+
+/* One batch of n pairs. Buffers are owned by the batch (specl_batch_alloc / free). */
+typedef struct specl_batch {
+    int n, d, cap;
+    float *x;          /* (2, n, d): view 1 rows 0..n-1, then view 2 rows (x2 = x + n*d) */
+    int64_t *natural;  /* (n) natural-datum id, -1 if the support is too large to index */
+    int64_t *fine;     /* (n) fine cluster id (connected piece of the positive-pair graph) */
+    int64_t *cluster;  /* (n) implementable cluster id */
+    int32_t *label;    /* (n, L) class of each labelling */
+    float *target;     /* (n, T) targets of all labellings side by side, T = Σ dim */
+} specl_batch;
+
+typedef struct specl_source specl_source;
+typedef struct specl_source_ops {
+    /* Draw n pairs into b (b->cap ≥ n); sets b->n. */
+    int (*sample)(const specl_source *src, int n, specl_rng *rng, specl_batch *b);
+    /* Optional: mean (d), sigma (d,d) = E[xxᵀ], sigma_delta (d,d) = E[(x−x⁺)(x−x⁺)ᵀ]. */
+    int (*moments)(const specl_source *src, double *mean, double *sigma, double *sigma_delta);
+    /* Optional: natural datum i of the finite support (0 ≤ i < n_natural): an input x (d) that
+     * the models can evaluate (a view of it, e.g. with every augmentation factor 1), its labels
+     * (L), targets (T), implementable cluster, and its probability. */
+    int (*natural)(const specl_source *src, int64_t i, float *x, int32_t *label, float *target,
+                   int64_t *cluster, double *prob);
+    void (*free_impl)(specl_source *src);
+} specl_source_ops;
+
+struct specl_source {
+    const specl_source_ops *ops;
+    char kind[32];
+    int d;                       /* input dimension */
+    int64_t n_natural;           /* size of the finite natural support, 0 if infinite/too large */
+    int64_t n_clusters;          /* number of implementable clusters, 0 if unknown */
+    int n_labelings;
+    specl_labeling labelings[SPECL_MAX_LABELINGS];
+    int target_dim;              /* T = Σ labelings[i].dim */
+    void *impl;
+};
+
+int specl_batch_alloc(specl_batch *b, int cap, const specl_source *src);
+void specl_batch_free(specl_batch *b);
+
+int specl_source_sample(const specl_source *src, int n, specl_rng *rng, specl_batch *b);
+int specl_source_has_moments(const specl_source *src);
+int specl_source_moments(const specl_source *src, double *mean, double *sigma, double *sigma_delta);
+int specl_source_natural(const specl_source *src, int64_t i, float *x, int32_t *label,
+                         float *target, int64_t *cluster, double *prob);
+void specl_source_free(specl_source *src);
+/* Offset of labelling j inside a target row. */
+int specl_source_target_offset(const specl_source *src, int j);
+
+/* ---- Example 5.1 / 5.4: the hypercube ----
+ * x̄ uniform on {−1,1}^d; each view multiplies each of the last d − s coordinates by an
+ * independent τ ~ U[tau_lo, tau_hi]; the first s coordinates are invariant. Labellings:
+ *   "x<i>"          y = x̄_i (1 ≤ i ≤ d), a scalar ±1 target (Thm 5.3);
+ *   "patterns:<m>"  a seeded random balanced map of the 2^s invariant patterns onto m classes
+ *                   (shuffle the patterns with label_seed, class = position mod m), one-hot.
+ * Ids: natural = bits of x̄ (d ≤ 62, else −1); fine = natural (each x̄ is its own component);
+ * cluster = the invariant pattern, bin(x̄_{1:s}) with bit j set when x̄_{j+1} = +1. */
+typedef struct specl_hypercube_params {
+    int d, s;
+    double tau_lo, tau_hi;
+    const char *labels;          /* comma-separated labelling specs; "x*" expands to x1..xs */
+    uint64_t label_seed;
+} specl_hypercube_params;
+
+int specl_hypercube_new(const specl_hypercube_params *p, specl_source **out);
+/* Pattern index of an invariant sign vector h (s) in {−1,1}: Σ_j [h_j > 0] 2^j. */
+int64_t specl_hypercube_pattern(const float *h, int s);
+
+#endif

@@ -1,0 +1,76 @@
+/* specl/model.h: function classes as layer stacks over one parameter buffer (llm.c style).
+ *
+ * A model is a sequence of layers. All parameters live in one float buffer `params`, all their
+ * gradients in one buffer `grads` of the same size; each layer points into them by offset.
+ * forward() on n rows caches the activations backward() needs; backward() accumulates into
+ * grads (call specl_model_zero_grad first). Activation buffers are sized at creation for a
+ * maximum row count; a larger n is rejected with SPECL_EINVAL, never silently reallocated.
+ *
+ * Classes (DESIGN.md §2):
+ *   linear   f(x) = Ux                     U (k,d), no bias
+ *   affine   f(x) = Ux + b
+ *   relu1    f(x) = σ(Ux + b)              Def. 5.5
+ *   mlp      depth layers of width `width` with ReLU, then a linear layer to k (with bias)
+ *   table    one free k-vector per natural datum: f(x) = T[id(x)]  (needs a finite support)
+ */
+#ifndef SPECL_MODEL_H
+#define SPECL_MODEL_H
+
+#include "base.h"
+
+typedef enum { SPECL_LAYER_DENSE, SPECL_LAYER_RELU, SPECL_LAYER_TABLE } specl_layer_kind;
+
+typedef struct specl_layer {
+    specl_layer_kind kind;
+    int in, out;          /* row widths of input and output */
+    int bias;             /* dense: has a bias vector */
+    int64_t rows;         /* table: number of natural data */
+    size_t w, b;          /* offsets of weight (out,in) / table (rows,out) and bias (out) in params */
+    size_t act;           /* offset of this layer's output (max_n, out) in the activation buffer */
+} specl_layer;
+
+#define SPECL_MAX_LAYERS 32
+
+typedef struct specl_model_spec {
+    const char *cls;      /* "linear", "affine", "relu1", "mlp", "table" */
+    int d, k;             /* input and output dimension */
+    int depth, width;     /* mlp: number of hidden layers and their width */
+    int64_t table_rows;   /* table: size of the natural support */
+    double init_scale;    /* multiplies the default init std (1/√fan_in dense, 1/√k table) */
+} specl_model_spec;
+
+typedef struct specl_model {
+    char cls[16];
+    int d, k, max_n;
+    int n_layers;
+    specl_layer layers[SPECL_MAX_LAYERS];
+    size_t n_params;
+    float *params;        /* (n_params) all weights */
+    float *grads;         /* (n_params) their gradients */
+    float *acts;          /* activations, (max_n, out) per layer */
+    float *dbuf[2];       /* (max_n, widest) two ping-pong buffers for backward */
+    const float *last_x;  /* input of the last forward (borrowed) */
+    const int64_t *last_ids;
+    int last_n;
+} specl_model;
+
+int specl_model_create(const specl_model_spec *spec, int max_n, specl_model **out);
+void specl_model_free(specl_model *m);
+/* Random init from rng: dense weights N(0, (scale²/fan_in)), biases 0, table N(0, scale²/k). */
+void specl_model_init(specl_model *m, double init_scale, specl_rng *rng);
+void specl_model_zero_grad(specl_model *m);
+/* x (n,d); ids (n) natural-datum ids, needed only by table models (NULL otherwise).
+ * out (n,k) receives f(x); it may alias nothing. The activations of this call are cached. */
+int specl_model_forward(specl_model *m, int n, const float *x, const int64_t *ids, float *out);
+/* dout (n,k) = ∂loss/∂f for the rows of the last forward; grads += ∂loss/∂params. */
+int specl_model_backward(specl_model *m, const float *dout);
+/* Evaluate f on many rows in chunks of max_n (no gradient). */
+int specl_model_apply(specl_model *m, int64_t n, const float *x, const int64_t *ids, float *out);
+/* Pointer to the weight / bias of layer i (NULL if none). */
+float *specl_model_weight(specl_model *m, int i);
+float *specl_model_bias(specl_model *m, int i);
+int specl_model_is_table(const specl_model *m);
+/* 1 if the class is f(x) = Ux (+ b): the layers are one dense layer. */
+int specl_model_is_affine(const specl_model *m);
+
+#endif

@@ -1,0 +1,41 @@
+/* specl/theory.h: exact quantities and the explicit constructions of the paper's proofs.
+ * Built on base/, data/ and model/ only; never on train/.
+ *
+ * Linear class (PAPER.md §4.1, §6 item 6): for f(x) = Ux,
+ *   L_λ(U) = tr(U Σ_Δ Uᵀ) + λ‖U Σ Uᵀ − I‖²_F.
+ * With e_1 ≤ … ≤ e_d the generalized eigenvalues of (Σ_Δ, Σ) and v_j their eigenvectors
+ * (v_jᵀ Σ v_j = 1), the minimizer takes the bottom k directions with variance
+ * c_j = max(0, 1 − e_j/(2λ)): U = diag(√c) [v_1 … v_k]ᵀ, and
+ *   L* = λ Σ_{j≤k} (1 − c_j²)   (the terms c_j e_j + λ(c_j − 1)² collapse to λ(1 − c_j²)).
+ */
+#ifndef SPECL_THEORY_H
+#define SPECL_THEORY_H
+
+#include "base.h"
+#include "data.h"
+#include "model.h"
+
+/* Generalized eigen-decomposition of (Σ_Δ, Σ) of a source with moments: e (d) ascending,
+ * v (d,d) eigenvectors as columns with vᵀΣv = 1. */
+int specl_linear_spectrum(const specl_source *src, double *e, double *v);
+/* L* of the linear class at (k, λ). */
+int specl_linear_optimum(const specl_source *src, int k, double lambda, double *loss);
+/* The closed-form minimizer as a `linear` model (k,d) ready for probing. */
+int specl_linear_minimizer(const specl_source *src, int k, double lambda, int max_n,
+                           specl_model **out);
+/* L* of the `table` class (one free vector per natural datum, views share their datum):
+ * 0 if k ≤ n_natural, else λ(k − n_natural). */
+int specl_table_optimum(const specl_source *src, int k, double lambda, double *loss);
+
+/* ---- explicit constructions (functions that return models) ---- */
+/* Thm 5.3 lower bound (hypercube, table class, k ≤ 2^{d−1}): f(x)_j = √k when the sign pattern
+ * of x_{2:d}, mapped to k groups of equal mass (pattern mod k), is j. Ignores x_1. */
+int specl_construct_thm53_lower(const specl_source *hypercube, int k, int max_n, specl_model **out);
+/* Thm 5.6 lower bound (table class, k ≤ 2^{d−s}): the same on the spurious signs x_{s+1:d}. */
+int specl_construct_thm56_lower(const specl_source *hypercube, int s, int k, int max_n,
+                                specl_model **out);
+/* Thm 5.6 upper bound (relu1, k = 2^s): row i of U has √k·bin⁻¹(i) on the first s coordinates
+ * and 0 elsewhere, bias −√k(s−1), so f(x) = √k e_{bin(x_{1:s})} on every augmented x. */
+int specl_construct_thm56_relu(int d, int s, int max_n, specl_model **out);
+
+#endif

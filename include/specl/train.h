@@ -1,0 +1,115 @@
+/* specl/train.h: the spectral contrastive losses, optimizers, schedules and the trainer.
+ *
+ * Losses take the two embedding matrices of a batch stacked as z (2, n, k): rows 0..n-1 are
+ * f(x_i), rows n..2n-1 are f(x_i⁺). Every term is written through k×k Gram matrices
+ * G = ZᵀZ, G' = Z'ᵀZ', C = ZᵀZ' so the cost is O(nk²), never O(n²k):
+ *   Σ_{i≠j}(z_iᵀz_j)²  = ‖G‖²_F − Σ_i ‖z_i‖⁴
+ *   Σ_{i≠j}(z_iᵀz'_j)² = tr(G G') − Σ_i (z_iᵀz'_i)²
+ *
+ * lambda (L_λ, Eq. 1–2):  (1/n)Σ‖z_i − z'_i‖² + λ R, with R estimating ‖E ffᵀ − I‖²_F by
+ *   plugin    ‖M − I‖²_F with M = (1/n) ZᵀZ (Eq. 21 with the 1/n restored). Biased: E‖M−I‖² =
+ *             ‖E ffᵀ−I‖² + O(k²/n), which moves the minimizer of the batch objective.
+ *   unbiased  U-statistic: (1/(n(n−1))) Σ_{i≠j}(z_iᵀz_j)² − (2/n) Σ_i‖z_i‖² + k, using
+ *             E_{x≠x'}(f(x)ᵀf(x'))² = ‖E ffᵀ‖²_F. Its expectation is exactly R. (default)
+ *   both_views: use z' as well (M from both views; the U-statistic over every pair of distinct
+ *             data among the 2n rows, i.e. excluding (i, i) and the positive pairs (i, i⁺)).
+ * spectral2021 (HaoChen et al. 2021, authors' code): clip each row to the ball of radius √μ,
+ *   L = [−(2/n) Σ z_iᵀz'_i + Σ_{i≠j}(z_iᵀz'_j)²/(n(n−1))] / μ.
+ */
+#ifndef SPECL_TRAIN_H
+#define SPECL_TRAIN_H
+
+#include "base.h"
+#include "data.h"
+#include "model.h"
+
+typedef enum { SPECL_LOSS_LAMBDA = 0, SPECL_LOSS_SPECTRAL2021 } specl_loss_kind;
+typedef enum { SPECL_EST_UNBIASED = 0, SPECL_EST_PLUGIN } specl_estimator;
+
+typedef struct specl_loss_spec {
+    specl_loss_kind kind;
+    double lambda;            /* L_λ: regularization strength, > 0 */
+    specl_estimator estimator;
+    int both_views;
+    double mu;                /* spectral2021: radius² of the clip ball, > 0 */
+} specl_loss_spec;
+
+typedef struct specl_loss_value {
+    double total;
+    double align;             /* lambda: (1/n)Σ‖z−z'‖²; spectral2021: positive term / μ */
+    double reg;               /* lambda: estimate of ‖E ffᵀ − I‖²; spectral2021: negative term / μ */
+} specl_loss_value;
+
+/* Workspace for k: 4 k×k float blocks plus per-row scratch for n rows. */
+typedef struct specl_loss_ws { int k, max_n; float *buf; } specl_loss_ws;
+int specl_loss_ws_init(specl_loss_ws *ws, int k, int max_n);
+void specl_loss_ws_free(specl_loss_ws *ws);
+
+/* Value of the loss on z (2,n,k); if dz (2,n,k) is non-NULL it receives ∂L/∂z. n ≥ 2. */
+int specl_loss_eval(const specl_loss_spec *ls, int n, int k, const float *z, float *dz,
+                    specl_loss_ws *ws, specl_loss_value *out);
+
+/* ---- optimizers and schedules ---- */
+typedef enum { SPECL_OPT_ADAM = 0, SPECL_OPT_SGD } specl_opt_kind;
+typedef enum { SPECL_SCHED_CONSTANT = 0, SPECL_SCHED_COSINE } specl_sched_kind;
+
+typedef struct specl_opt_spec {
+    specl_opt_kind kind;
+    double lr, momentum, weight_decay;   /* sgd: momentum; both: weight decay */
+    double beta1, beta2, eps;            /* adam */
+    specl_sched_kind schedule;
+    long warmup;                         /* linear warm-up steps from 0 to lr */
+    double lr_min;                       /* cosine floor */
+} specl_opt_spec;
+
+/* Learning rate at step t (0-based) of a run of `total` steps. */
+double specl_schedule_lr(const specl_opt_spec *o, long t, long total);
+
+typedef struct specl_optimizer {
+    specl_opt_spec spec;
+    size_t n;
+    float *m, *v;            /* (n) first / second moments (sgd uses m as the velocity) */
+    long t;                  /* number of updates applied */
+} specl_optimizer;
+
+int specl_optimizer_init(specl_optimizer *o, const specl_opt_spec *spec, size_t n_params);
+void specl_optimizer_free(specl_optimizer *o);
+/* One update of params from grads at learning rate lr.
+ * sgd:  v = μv + (g + wd·p); p -= lr·v.   adam: AdamW (decoupled weight decay p -= lr·wd·p). */
+void specl_optimizer_step(specl_optimizer *o, float *params, const float *grads, double lr);
+
+/* ---- trainer ---- */
+typedef struct specl_train_spec {
+    specl_loss_spec loss;
+    specl_opt_spec opt;
+    long steps;
+    int batch;
+} specl_train_spec;
+
+typedef struct specl_step_info {
+    long step, steps;
+    double loss, align, reg, grad_norm, lr;
+} specl_step_info;
+
+/* Called after every step; a non-zero return stops training with that status. */
+typedef int (*specl_step_cb)(const specl_step_info *info, void *ctx);
+
+/* Train `m` on pairs drawn from `src` with `rng` (the data stream). Checks the loss and the
+ * gradient norm for NaN/Inf every step: SPECL_ENUMERIC with the step in the error detail. */
+int specl_train(specl_model *m, const specl_source *src, const specl_train_spec *ts,
+                specl_rng *rng, specl_step_cb cb, void *ctx);
+
+/* ---- population loss ----
+ * L_λ of a model on the whole population of `src`, as exactly as the pair is able to:
+ *  - dense affine/linear models and a source with moments(): closed form
+ *      E‖U(x−x⁺)‖² + λ‖U Σ Uᵀ + U μ bᵀ + b μᵀ Uᵀ + b bᵀ − I‖²_F   (exact)
+ *  - table models and a finite natural support: alignment 0 (both views of a pair share their
+ *      natural datum), E ffᵀ = Σ_i p_i t_i t_iᵀ by enumeration   (exact)
+ *  - otherwise the unbiased estimator averaged over n_mc fresh pairs from rng (estimate).
+ * *exact is set to 1 or 0 accordingly. */
+int specl_population_loss(specl_model *m, const specl_source *src, double lambda, long n_mc,
+                          specl_rng *rng, double *loss, int *exact);
+/* E[f fᵀ] (k,k) by enumeration of a finite natural support (table-like models). */
+int specl_population_cov_natural(specl_model *m, const specl_source *src, double *cov);
+
+#endif

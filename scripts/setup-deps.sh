@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install the Debian packages that specl's build, tests and main job need; skip what is installed.
+# Run by `make test` and `make reproduce`, so a fresh machine needs no other step.
+set -euo pipefail
+pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev
+      zlib1g-dev python3 python3-numpy gnuplot-nox)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "setup-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
