@@ -42,7 +42,7 @@ void specl_rng_derive(specl_rng *r, uint64_t seed, const char *stream);  /* name
 uint64_t specl_rng_u64(specl_rng *r);                                    /* uniform 64 bits */
 double specl_rng_uniform(specl_rng *r);                                  /* uniform in [0, 1) */
 double specl_rng_normal(specl_rng *r);                                   /* standard normal */
-uint64_t specl_rng_below(specl_rng *r, uint64_t n);                      /* uniform in [0, n), unbiased */
+uint64_t specl_rng_below(specl_rng *r, uint64_t n);                      /* uniform in [0, n), unbiased; n >= 1 (0 for n = 0) */
 void specl_rng_shuffle_i64(specl_rng *r, int64_t *a, int64_t n);         /* Fisher-Yates in place */
 
 /* ---- dense linear algebra (row-major) ----

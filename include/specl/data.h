@@ -5,7 +5,8 @@
  * implementable cluster id (the cluster the paper's restricted class can implement), and the
  * downstream targets of each labelling the source was created with. Optional hooks give closed
  * forms where they exist: moments() for Σ = E[xxᵀ] and Σ_Δ = E[(x − x⁺)(x − x⁺)ᵀ], and
- * natural() to enumerate a finite natural support with its probabilities.
+ * natural() to enumerate a finite natural support with its probabilities (datum i of the
+ * enumeration is the datum whose natural id is i).
  */
 #ifndef SPECL_DATA_H
 #define SPECL_DATA_H

@@ -13,7 +13,8 @@
 #include "base.h"
 
 typedef struct specl_probe_opts {
-    double ridge;    /* ≥ 0: adds ridge·‖W‖²_F (the bias column is not penalized) */
+    double ridge;    /* ≥ 0: adds ridge·‖W‖²_F to the weighted MEAN loss (weights rescaled to Σw = n);
+                        the bias column is not penalized */
     int bias;        /* 1: fit W [f; 1] */
 } specl_probe_opts;
 

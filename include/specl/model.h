@@ -73,4 +73,13 @@ int specl_model_is_table(const specl_model *m);
 /* 1 if the class is f(x) = Ux (+ b): the layers are one dense layer. */
 int specl_model_is_affine(const specl_model *m);
 
+/* ---- files ----
+ * Weights as a safetensors file: 8-byte little-endian header length, a JSON header naming each
+ * tensor ("layer<i>.weight", "layer<i>.bias", "layer<i>.table": dtype F32, shape, data_offsets)
+ * and "__metadata__" with the class spec (class, d, k, depth, width, table_rows), then the raw
+ * little-endian data. Written atomically. Loading rebuilds the model from the metadata and names
+ * every missing, unexpected or mis-shaped tensor. */
+int specl_model_save(const specl_model *m, const specl_model_spec *spec, const char *path);
+int specl_model_load(const char *path, int max_n, specl_model **out, specl_model_spec *spec);
+
 #endif

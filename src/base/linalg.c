@@ -12,19 +12,17 @@ int specl_dsyev(int n, double *a, double *w) {
 
 int specl_dsygv(int n, double *a, double *b, double *w) {
     lapack_int info = LAPACKE_dsygvd(LAPACK_ROW_MAJOR, 1, 'V', 'U', n, a, n, b, n, w);
-    if (info > n) return specl_error(SPECL_ELINALG, "second-moment matrix (%dx%d) is not positive definite", n, n);
+    if (info > n) return specl_error(SPECL_ELINALG, "the right-hand matrix B (%dx%d) of a generalized eigenproblem is not positive definite", n, n);
     if (info != 0) return specl_error(SPECL_ELINALG, "dsygvd failed (info %d)", (int)info);
     return SPECL_OK;
 }
 
 int specl_dgelsd(int m, int n, int nrhs, double *a, double *b, double rcond, int *rank) {
-    int mx = m > n ? m : n;
-    double *s = malloc(sizeof(double) * (size_t)(m < n ? m : n) + 1);
-    if (!s) return SPECL_ENOMEM;
+    double *s = malloc(sizeof(double) * (size_t)(m < n ? m : n));
+    if (!s) return specl_error(SPECL_ENOMEM, "dgelsd workspace for a %dx%d system", m, n);
     lapack_int rk = 0;
     lapack_int info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, m, n, nrhs, a, n, b, nrhs, s, rcond, &rk);
     free(s);
-    (void)mx;
     if (info != 0) return specl_error(SPECL_ELINALG, "dgelsd failed (info %d) on a %dx%d system", (int)info, m, n);
     if (rank) *rank = (int)rk;
     return SPECL_OK;

@@ -1,0 +1,12 @@
+/* specl: spectral contrastive learning over function classes of limited capacity, and the exact
+ * quantities of HaoChen & Ma (ICLR 2023). One umbrella header over the module headers. */
+#ifndef SPECL_H
+#define SPECL_H
+#define SPECL_VERSION "0.1.0"
+#include "specl/base.h"
+#include "specl/data.h"
+#include "specl/model.h"
+#include "specl/eval.h"
+#include "specl/theory.h"
+#include "specl/train.h"
+#endif

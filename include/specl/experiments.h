@@ -1,0 +1,70 @@
+/* specl/experiments.h: measurements shared by the CLI and the claim checks, and claim records.
+ *
+ * A claim record is one checked statement of the paper (CLAIMS.md): id, source, setting,
+ * predicted value or bound, measured value, holds. Records are built only from measurements made
+ * by the code; the report renders them and nothing else. */
+#ifndef SPECL_EXPERIMENTS_H
+#define SPECL_EXPERIMENTS_H
+
+#include <cJSON.h>
+#include "specl/data.h"
+#include "specl/eval.h"
+#include "specl/model.h"
+#include "specl/train.h"
+
+/* Probe of labelling j on fresh samples: fit on n_train first views drawn from the stream
+ * (seed, "probe/train"), measure on n_test from (seed, "probe/test"). */
+int specl_measure_probe(specl_model *m, const specl_source *src, uint64_t seed, int64_t n_train,
+                        int64_t n_test, const specl_probe_opts *o, int j, double *error, double *accuracy);
+/* Probe of labelling j on the enumerated finite natural support, weighted by its probabilities:
+ * the exact population error of the best head for a model that depends on the natural datum only. */
+int specl_measure_probe_natural(specl_model *m, const specl_source *src, const specl_probe_opts *o, int j,
+                                double *error, double *accuracy);
+/* Closed-form optimum L* of the model's class on src where known; SPECL_EUNSUPPORTED otherwise. */
+int specl_closed_form_loss(const specl_model *m, const specl_source *src, double lambda, double *loss);
+
+/* A run's results: {"loss", "loss_exact", "closed_form_loss", "probe": [{"target","error","accuracy"}]}. */
+typedef struct specl_eval_spec {
+    uint64_t seed;
+    int64_t n_train, n_test;
+    long pop_pairs;
+    double lambda;
+    specl_probe_opts probe;
+    int knn;                    /* also kNN accuracy per labelling */
+    specl_knn_opts knn_opts;
+} specl_eval_spec;
+int specl_evaluate(specl_model *m, const specl_source *src, const specl_eval_spec *e, cJSON *out);
+
+/* ---- claims ---- */
+typedef struct specl_claim {
+    char id[16];
+    char source[64];
+    char setting[512];
+    char predicted[256];
+    char measured[512];
+    int holds;
+    cJSON *details;             /* owned: extra measured numbers (per seed, per target, ...) */
+} specl_claim;
+
+cJSON *specl_claim_to_json(const specl_claim *c);   /* consumes c->details */
+
+/* Settings of a hypercube claim, read by the CLI from experiments/<id>.ini. */
+typedef struct specl_hc_claim_spec {
+    const char *id;
+    specl_hypercube_params data;
+    specl_model_spec model;      /* cls, k, init_scale (d is taken from data) */
+    specl_train_spec train;
+    specl_eval_spec eval;
+    int seeds;                   /* number of seeds for success-rate claims */
+    const char *ks;              /* comma-separated k values to sweep ("" = model.k) */
+    const char *lambdas;         /* comma-separated λ values to sweep ("" = train.lambda) */
+    int steps_scale_lambda;      /* 1: steps·max(1, λ) */
+    double tol;                  /* claim tolerance (meaning per claim, stated in its setting) */
+    int min_success;             /* C07: successes required out of `seeds` */
+} specl_hc_claim_spec;
+
+/* Run hypercube claim `spec->id` (C03, C04, C05, C06, C07, C08) into *out. The callback, if any,
+ * receives training progress. */
+int specl_claim_hypercube(const specl_hc_claim_spec *spec, specl_step_cb cb, void *ctx, specl_claim *out);
+
+#endif

@@ -1,0 +1,24 @@
+/* src/cli/cli.h: the commands and the small helpers they share. */
+#ifndef SPECL_CLI_H
+#define SPECL_CLI_H
+#include "run.h"
+
+int cli_train(int argc, char **argv);
+int cli_eval(int argc, char **argv);
+int cli_embed(int argc, char **argv);
+int cli_reproduce(int argc, char **argv);
+
+/* Parsed common flags. */
+typedef struct cli_args {
+    const char *config, *out, *only, *experiments, *run;
+    const char *sets[256];
+    int n_sets, quiet, json;
+} cli_args;
+/* Parse flags of `cmd`; `allowed` lists the accepted flags ("-c --set --out ..."); a positional
+ * argument goes to run. Returns 0 or prints an error and returns 2. */
+int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, int want_run, cli_args *a);
+/* Load defaults, the config file (if any) and the --set assignments. Prints errors; returns exit status. */
+int cli_load_config(const char *cmd, const cli_args *a, specl_config *c);
+/* mkdir -p; SPECL_EIO naming the path on failure. */
+int cli_mkdirs(const char *path);
+#endif

@@ -1,0 +1,294 @@
+/* `specl train`, `specl eval`, `specl embed` and the flag parsing they share. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+
+int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, int want_run, cli_args *a) {
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *f = argv[i];
+        int takes = !strcmp(f, "-c") || !strcmp(f, "--set") || !strcmp(f, "--out") || !strcmp(f, "--only") || !strcmp(f, "--experiments");
+        char key[32];
+        snprintf(key, sizeof key, " %s ", f);
+        char allowed_sp[256];
+        snprintf(allowed_sp, sizeof allowed_sp, " %s ", allowed);
+        if (f[0] == '-' && !strstr(allowed_sp, key)) {
+            fprintf(stderr, "specl %s: unknown option '%s' (accepted: %s; see specl --help)\n", cmd, f, allowed);
+            return 2;
+        }
+        if (f[0] != '-') {
+            if (!want_run || a->run) { fprintf(stderr, "specl %s: unexpected argument '%s' (see specl --help)\n", cmd, f); return 2; }
+            a->run = f;
+            continue;
+        }
+        if (takes && i + 1 >= argc) { fprintf(stderr, "specl %s: option %s needs a value\n", cmd, f); return 2; }
+        if (!strcmp(f, "-c")) a->config = argv[++i];
+        else if (!strcmp(f, "--out")) a->out = argv[++i];
+        else if (!strcmp(f, "--only")) a->only = argv[++i];
+        else if (!strcmp(f, "--experiments")) a->experiments = argv[++i];
+        else if (!strcmp(f, "--set")) {
+            if (a->n_sets >= 256) { fprintf(stderr, "specl %s: too many --set options\n", cmd); return 2; }
+            a->sets[a->n_sets++] = argv[++i];
+        } else if (!strcmp(f, "--quiet")) a->quiet = 1;
+        else if (!strcmp(f, "--json")) a->json = 1;
+    }
+    if (want_run && !a->run) { fprintf(stderr, "specl %s: missing RUN_DIR argument\n", cmd); return 2; }
+    return 0;
+}
+
+int cli_load_config(const char *cmd, const cli_args *a, specl_config *c) {
+    int st = specl_config_init(c, specl_cfg_keys);
+    if (!st && a->config) st = specl_config_load(c, a->config);
+    for (int i = 0; i < a->n_sets && !st; i++) st = specl_config_set(c, a->sets[i]);
+    return st ? cli_fail(cmd, st) : 0;
+}
+
+int cli_mkdirs(const char *path) {
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) return specl_error(SPECL_EIO, "%s: path too long", path);
+    strcpy(buf, path);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == 0) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return specl_error(SPECL_EIO, "%s: cannot create directory (%s)", buf, strerror(errno));
+            *p = c;
+            if (!c) break;
+        }
+    }
+    return SPECL_OK;
+}
+
+static int write_text_(const char *dir, const char *name, const char *text) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return specl_write_file_atomic(path, text, strlen(text));
+}
+
+/* ---- train ---- */
+typedef struct progress { FILE *log, *csv; int tty, quiet; long every; } progress;
+
+static int on_step_(const specl_step_info *s, void *ctx) {
+    progress *p = ctx;
+    int last = s->step + 1 == s->steps;
+    if (s->step % p->every == 0 || last)
+        fprintf(p->csv, "%ld,%.9g,%.9g,%.9g,%.6g,%.6g\n", s->step + 1, s->loss, s->align, s->reg, s->grad_norm, s->lr);
+    if (s->step % (p->every * 10) == 0 || last)
+        fprintf(p->log, "step %ld/%ld loss %.6g align %.6g reg %.6g |g| %.3g lr %.3g\n", s->step + 1, s->steps,
+                s->loss, s->align, s->reg, s->grad_norm, s->lr);
+    if (p->tty && !p->quiet && (s->step % p->every == 0 || last))
+        fprintf(stderr, "\rstep %ld/%ld  loss %.6f  |g| %.3g  lr %.3g   %s", s->step + 1, s->steps, s->loss,
+                s->grad_norm, s->lr, last ? "\n" : "");
+    return 0;
+}
+
+/* Objects of one run built from a config, validated before anything is written. */
+typedef struct run_objs { specl_source *src; specl_model_spec ms; specl_train_spec ts; specl_eval_spec es; } run_objs;
+
+static int build_run_(const specl_config *c, run_objs *r) {
+    memset(r, 0, sizeof *r);
+    int st = cli_make_source(c, &r->src);
+    if (!st) st = cli_model_spec(c, r->src, &r->ms);
+    if (!st) st = cli_train_spec(c, &r->ts);
+    cli_eval_spec(c, &r->es);
+    return st;
+}
+
+static int dir_is_empty_or_absent_(const char *dir) {
+    struct stat sb;
+    if (stat(dir, &sb) != 0) return 1;
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/results.json", dir);
+    if (access(probe, F_OK) == 0) return 0;
+    snprintf(probe, sizeof probe, "%s/config.ini", dir);
+    return access(probe, F_OK) != 0;
+}
+
+static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet, int argc, char **argv) {
+    char path[4200];
+    specl_str s = { 0 };
+    for (int i = 0; i < argc; i++) specl_str_printf(&s, "%s%s", i ? " " : "specl ", argv[i]);
+    specl_str_printf(&s, "\n");
+    int st = write_text_(out, "cmdline.txt", s.buf);
+    specl_str_free(&s);
+    if (!st) st = specl_config_render(c, &s);
+    if (!st) st = write_text_(out, "config.ini", s.buf);
+    specl_str_free(&s);
+    if (!st) st = write_text_(out, "RUNNING", "training in progress; this file is removed when the run completes\n");
+    if (st) return st;
+    snprintf(path, sizeof path, "%s/train.log", out);
+    FILE *log = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/metrics.csv", out);
+    FILE *csv = fopen(path, "w");
+    if (!log || !csv) { if (log) fclose(log); if (csv) fclose(csv); return specl_error(SPECL_EIO, "%s: cannot write logs", out); }
+    fprintf(csv, "step,loss,align,reg,grad_norm,lr\n");
+    progress p = { log, csv, isatty(2), quiet, r->ts.steps >= 200 ? r->ts.steps / 200 : 1 };
+    specl_model *m = NULL;
+    uint64_t seed = r->es.seed;
+    specl_rng rinit, rdata;
+    specl_rng_derive(&rinit, seed, "init");
+    specl_rng_derive(&rdata, seed, "data");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    st = specl_model_create(&r->ms, 2 * r->ts.batch, &m);
+    if (!st) specl_model_init(m, r->ms.init_scale, &rinit);
+    if (!st) st = specl_train(m, r->src, &r->ts, &rdata, on_step_, &p);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    if (st) fprintf(log, "error: %s\n", specl_error_detail());
+    else fprintf(log, "trained %ld steps in %.2f s\n", r->ts.steps, secs);
+    fclose(log);
+    fclose(csv);
+    snprintf(path, sizeof path, "%s/encoder.safetensors", out);
+    if (!st) st = specl_model_save(m, &r->ms, path);
+    cJSON *res = cJSON_CreateObject();
+    if (!st) st = specl_evaluate(m, r->src, &r->es, res);
+    if (!st) {
+        cJSON *tr = cJSON_AddObjectToObject(res, "train");
+        cJSON_AddNumberToObject(tr, "steps", (double)r->ts.steps);
+        cJSON_AddNumberToObject(tr, "seconds", secs);
+        char *txt = cJSON_Print(res);
+        snprintf(path, sizeof path, "%s/results.json", out);
+        st = txt ? specl_write_file_atomic(path, txt, strlen(txt)) : SPECL_ENOMEM;
+        if (!st && !quiet) printf("%s\n", txt);
+        free(txt);
+    }
+    cJSON_Delete(res);
+    specl_model_free(m);
+    snprintf(path, sizeof path, "%s/RUNNING", out);
+    unlink(path);
+    if (st) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "run failed: %s\n", specl_error_detail());
+        write_text_(out, "FAILED", msg);
+    }
+    return st;
+}
+
+int cli_train(int argc, char **argv) {
+    cli_args a;
+    int rc = cli_parse_args("train", argc, argv, "-c --set --out --quiet", 0, &a);
+    if (rc) return rc;
+    specl_config c;
+    if ((rc = cli_load_config("train", &a, &c))) { specl_config_free(&c); return rc; }
+    run_objs r;
+    int st = build_run_(&c, &r);
+    char out[4096];
+    if (a.out) snprintf(out, sizeof out, "%s", a.out);
+    else {
+        const char *base = a.config ? strrchr(a.config, '/') : NULL;
+        base = base ? base + 1 : (a.config ? a.config : "default");
+        snprintf(out, sizeof out, "runs/%.*s", (int)strcspn(base, "."), base);
+    }
+    if (!st && !dir_is_empty_or_absent_(out))
+        st = specl_error(SPECL_EINVAL, "%s: already holds a run (config.ini or results.json); choose another --out", out);
+    if (!st) st = cli_mkdirs(out);
+    if (!st) {
+        st = train_body_(out, &c, &r, a.quiet, argc, argv);
+        if (!st && !a.quiet) fprintf(stderr, "specl train: results in %s/results.json\n", out);
+    }
+    specl_source_free(r.src);
+    specl_config_free(&c);
+    return st ? cli_fail("train", st) : 0;
+}
+
+/* Load RUN_DIR/config.ini plus --set, the source and the encoder. */
+static int open_run_(const char *cmd, const cli_args *a, specl_config *c, run_objs *r, specl_model **m) {
+    char path[4200];
+    cli_args b = *a;
+    snprintf(path, sizeof path, "%s/config.ini", a->run);
+    b.config = path;
+    int rc = cli_load_config(cmd, &b, c);
+    if (rc) return rc;
+    int st = build_run_(c, r);
+    snprintf(path, sizeof path, "%s/encoder.safetensors", a->run);
+    specl_model_spec ms;
+    if (!st) st = specl_model_load(path, 4096, m, &ms);
+    if (!st && (ms.d != r->src->d || ms.k != r->ms.k || strcmp(ms.cls, r->ms.cls) != 0))
+        st = specl_error(SPECL_EINVAL, "%s: the encoder (%s, d = %d, k = %d) does not match the config (%s, d = %d, k = %d)",
+                         path, ms.cls, ms.d, ms.k, r->ms.cls, r->src->d, r->ms.k);
+    return st ? cli_fail(cmd, st) : 0;
+}
+
+int cli_eval(int argc, char **argv) {
+    cli_args a;
+    int rc = cli_parse_args("eval", argc, argv, "--set --json", 1, &a);
+    if (rc) return rc;
+    specl_config c;
+    run_objs r = { 0 };
+    specl_model *m = NULL;
+    if ((rc = open_run_("eval", &a, &c, &r, &m))) { specl_model_free(m); specl_source_free(r.src); specl_config_free(&c); return rc; }
+    cJSON *res = cJSON_CreateObject();
+    int st = specl_evaluate(m, r.src, &r.es, res);
+    if (!st) {
+        char *txt = a.json ? cJSON_Print(res) : NULL;
+        if (txt) printf("%s\n", txt);
+        else {
+            printf("population loss %.9g (%s)\n", cJSON_GetObjectItem(res, "loss")->valuedouble,
+                   cJSON_IsTrue(cJSON_GetObjectItem(res, "loss_exact")) ? "exact" : "Monte-Carlo estimate");
+            cJSON *cf = cJSON_GetObjectItem(res, "closed_form_loss");
+            if (cJSON_IsNumber(cf)) printf("closed-form optimum of the class %.9g\n", cf->valuedouble);
+            cJSON *it;
+            cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "probe"))
+                printf("probe %-12s error %.6g  accuracy %.4f\n", cJSON_GetObjectItem(it, "target")->valuestring,
+                       cJSON_GetObjectItem(it, "error")->valuedouble, cJSON_GetObjectItem(it, "accuracy")->valuedouble);
+        }
+        free(txt);
+    }
+    cJSON_Delete(res);
+    specl_model_free(m);
+    specl_source_free(r.src);
+    specl_config_free(&c);
+    return st ? cli_fail("eval", st) : 0;
+}
+
+int cli_embed(int argc, char **argv) {
+    cli_args a;
+    int rc = cli_parse_args("embed", argc, argv, "--set --out", 1, &a);
+    if (rc) return rc;
+    if (!a.out) { fprintf(stderr, "specl embed: missing --out FILE.npy\n"); return 2; }
+    size_t ol = strlen(a.out);
+    if (ol < 5 || strcmp(a.out + ol - 4, ".npy") != 0) { fprintf(stderr, "specl embed: --out %s: expected a file name ending in .npy\n", a.out); return 2; }
+    specl_config c;
+    run_objs r = { 0 };
+    specl_model *m = NULL;
+    if ((rc = open_run_("embed", &a, &c, &r, &m))) { specl_model_free(m); specl_source_free(r.src); specl_config_free(&c); return rc; }
+    int64_t n = r.es.n_test;
+    int L = r.src->n_labelings > 0 ? r.src->n_labelings : 1, k = m->k;
+    float *f = malloc(sizeof(float) * n * k);
+    int32_t *lab = malloc(sizeof(int32_t) * n * L);
+    specl_batch b;
+    int st = (!f || !lab) ? specl_error(SPECL_ENOMEM, "embeddings of %lld samples", (long long)n) : specl_batch_alloc(&b, 2048, r.src);
+    specl_rng rng;
+    specl_rng_derive(&rng, r.es.seed, "embed");
+    for (int64_t i = 0; i < n && !st; i += 2048) {
+        int cnt = (int)(n - i < 2048 ? n - i : 2048);
+        st = specl_source_sample(r.src, cnt, &rng, &b);
+        if (!st) st = specl_model_apply(m, cnt, b.x, b.natural, f + (size_t)i * k);
+        if (!st) memcpy(lab + (size_t)i * L, b.label, sizeof(int32_t) * cnt * L);
+    }
+    if (f && lab) specl_batch_free(&b);
+    char lpath[4200];
+    snprintf(lpath, sizeof lpath, "%.*s.labels.npy", (int)(ol - 4), a.out);
+    int64_t fs[2] = { n, k }, ls[2] = { n, L };
+    if (!st) st = specl_npy_write(a.out, SPECL_F32, 2, fs, f);
+    if (!st) {
+        st = specl_npy_write(lpath, SPECL_I32, 2, ls, lab);
+        if (st) unlink(a.out);   /* no half of a pair left behind */
+    }
+    if (!st) fprintf(stderr, "specl embed: wrote %s (%lld x %d) and %s (%lld x %d; columns:", a.out, (long long)n, k, lpath, (long long)n, L);
+    for (int j = 0; j < r.src->n_labelings && !st; j++) fprintf(stderr, " %s", r.src->labelings[j].name);
+    if (!st) fprintf(stderr, ")\n");
+    free(f); free(lab);
+    specl_model_free(m);
+    specl_source_free(r.src);
+    specl_config_free(&c);
+    return st ? cli_fail("embed", st) : 0;
+}

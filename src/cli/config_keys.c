@@ -1,0 +1,100 @@
+/* src/cli/config_keys.c: the table of every configuration key of specl.
+ *
+ * One row per key; the parser, --set, the getters, the rendered run record and `specl --help`
+ * all work from this table, so adding a key (or a whole section) is adding rows here. Rows of a
+ * section should stay together; sections are rendered in the order they first appear.
+ * specl_config_init checks the table (names, ranges, defaults) and reports a bad row.
+ */
+#include "config.h"
+
+#define P53 9007199254740992.0 /* 2^53: largest integer every double holds exactly */
+#define NO_RANGE 0, 0
+
+const specl_cfg_key specl_cfg_keys[] = {
+    /* top level */
+    {"", "seed", SPECL_CFG_INT, "1", 0, P53, NULL,
+     "master seed; every component derives its own stream from it"},
+
+    /* data: the distribution of positive pairs */
+    {"data", "kind", SPECL_CFG_ENUM, "hypercube", NO_RANGE, "hypercube",
+     "pair source (hypercube: x uniform on {-1,1}^d, views rescale the last d-s coordinates)"},
+    {"data", "d", SPECL_CFG_INT, "20", 1, 4096, NULL, "input dimension"},
+    {"data", "s", SPECL_CFG_INT, "5", 1, 4096, NULL,
+     "number of invariant coordinates (the first s; must not exceed d)"},
+    {"data", "tau_lo", SPECL_CFG_DOUBLE, "0.5", 0, 1e6, NULL,
+     "lower end of the augmentation factor tau ~ U[tau_lo, tau_hi]"},
+    {"data", "tau_hi", SPECL_CFG_DOUBLE, "1.0", 0, 1e6, NULL,
+     "upper end of the augmentation factor tau ~ U[tau_lo, tau_hi]"},
+    {"data", "labels", SPECL_CFG_STRING, "x*", NO_RANGE, NULL,
+     "comma-separated labellings: x<i> (sign of coordinate i), patterns:<m>, x* = x1..xs"},
+    {"data", "label_seed", SPECL_CFG_INT, "1", 0, P53, NULL,
+     "seed of the random pattern-to-class maps of patterns:<m> labellings"},
+
+    /* model: the function class */
+    {"model", "class", SPECL_CFG_ENUM, "linear", NO_RANGE, "linear|affine|relu1|mlp|table",
+     "function class: Ux, Ux+b, relu(Ux+b), an MLP, or a free vector per natural datum"},
+    {"model", "k", SPECL_CFG_INT, "5", 1, 65536, NULL, "embedding dimension"},
+    {"model", "depth", SPECL_CFG_INT, "2", 1, 16, NULL, "mlp: number of hidden layers"},
+    {"model", "width", SPECL_CFG_INT, "128", 1, 65536, NULL, "mlp: width of the hidden layers"},
+    {"model", "init_scale", SPECL_CFG_DOUBLE, "1", 1e-6, 100, NULL,
+     "multiplies the default initialization std (1/sqrt(fan_in), 1/sqrt(k) for table)"},
+
+    /* train: loss, optimizer, schedule */
+    {"train", "loss", SPECL_CFG_ENUM, "lambda", NO_RANGE, "lambda|spectral2021",
+     "lambda: L_lambda of the paper; spectral2021: HaoChen et al. 2021 with clipping"},
+    {"train", "lambda", SPECL_CFG_DOUBLE, "1", 1e-6, 1e6, NULL,
+     "strength of the regularizer ||E ff^T - I||^2 in L_lambda"},
+    {"train", "estimator", SPECL_CFG_ENUM, "unbiased", NO_RANGE, "unbiased|plugin",
+     "estimator of the regularizer on a batch: unbiased U-statistic or biased plug-in"},
+    {"train", "both_views", SPECL_CFG_BOOL, "0", NO_RANGE, NULL,
+     "estimate the regularizer from both views of each pair, not only the first"},
+    {"train", "mu", SPECL_CFG_DOUBLE, "1", 1e-6, 1e6, NULL,
+     "spectral2021: squared radius of the ball each embedding is clipped to"},
+    {"train", "optimizer", SPECL_CFG_ENUM, "adam", NO_RANGE, "adam|sgd",
+     "adam (AdamW, decoupled weight decay) or sgd with momentum"},
+    {"train", "lr", SPECL_CFG_DOUBLE, "0.01", 1e-9, 100, NULL, "peak learning rate"},
+    {"train", "momentum", SPECL_CFG_DOUBLE, "0.9", 0, 0.999999, NULL, "sgd: momentum"},
+    {"train", "weight_decay", SPECL_CFG_DOUBLE, "0", 0, 1, NULL, "weight decay coefficient"},
+    {"train", "schedule", SPECL_CFG_ENUM, "cosine", NO_RANGE, "cosine|constant",
+     "learning-rate schedule after the warm-up"},
+    {"train", "warmup", SPECL_CFG_INT, "0", 0, 1e9, NULL,
+     "steps of linear warm-up from 0 to lr"},
+    {"train", "lr_min", SPECL_CFG_DOUBLE, "0", 0, 100, NULL, "cosine: final learning rate"},
+    {"train", "steps", SPECL_CFG_INT, "3000", 1, 1e9, NULL, "number of optimizer steps"},
+    {"train", "batch", SPECL_CFG_INT, "512", 2, 1000000, NULL, "positive pairs per step"},
+    {"train", "steps_scale", SPECL_CFG_ENUM, "none", NO_RANGE, "none|lambda",
+     "lambda: run steps*max(1, lambda) steps, since convergence slows as lambda grows"},
+
+    /* eval: probes on the learned embeddings */
+    {"eval", "n_train", SPECL_CFG_INT, "20000", 1, 1e8, NULL,
+     "samples to fit the linear probe on"},
+    {"eval", "n_test", SPECL_CFG_INT, "20000", 1, 1e8, NULL,
+     "held-out samples to measure the probe on"},
+    {"eval", "ridge", SPECL_CFG_DOUBLE, "0", 0, 1e6, NULL,
+     "ridge penalty of the linear probe (0: minimum-norm least squares)"},
+    {"eval", "bias", SPECL_CFG_BOOL, "0", NO_RANGE, NULL,
+     "fit the linear probe with a bias column"},
+    {"eval", "pop_pairs", SPECL_CFG_INT, "200000", 2, 1e9, NULL,
+     "pairs for the Monte-Carlo population loss when no closed form exists"},
+    {"eval", "knn", SPECL_CFG_BOOL, "0", NO_RANGE, NULL,
+     "also report weighted kNN accuracy (HaoChen et al. 2021 protocol)"},
+    {"eval", "knn_k", SPECL_CFG_INT, "200", 1, 100000, NULL, "kNN: number of neighbours"},
+    {"eval", "knn_t", SPECL_CFG_DOUBLE, "0.1", 1e-6, 1e6, NULL,
+     "kNN: temperature of the exp(similarity / t) vote weights"},
+
+    /* claim: settings of one claim check of `specl reproduce` (one experiments/ file each) */
+    {"claim", "id", SPECL_CFG_ENUM, "none", NO_RANGE, "none|C03|C04|C05|C06|C07|C08",
+     "which claim of CLAIMS.md this experiment checks"},
+    {"claim", "ks", SPECL_CFG_STRING, "0", NO_RANGE, NULL,
+     "comma-separated embedding dimensions to sweep (0: model.k)"},
+    {"claim", "lambdas", SPECL_CFG_STRING, "0", NO_RANGE, NULL,
+     "comma-separated lambda values to sweep (0: train.lambda)"},
+    {"claim", "seeds", SPECL_CFG_INT, "10", 1, 1000, NULL,
+     "number of seeds for claims that report a success rate over random initializations"},
+    {"claim", "min_success", SPECL_CFG_INT, "0", 0, 1000, NULL,
+     "successes out of claim.seeds that the claim requires"},
+    {"claim", "tol", SPECL_CFG_DOUBLE, "1e-3", 0, 1, NULL,
+     "tolerance of the claim (its meaning is stated in the claim's setting)"},
+
+    {NULL, NULL, SPECL_CFG_INT, NULL, NO_RANGE, NULL, NULL}
+};

@@ -1,0 +1,145 @@
+/* `specl reproduce`: run every claim config of experiments/ (or --only some), write
+ * DIR/results.json ({"claims", "settings", "versions"}) and DIR/report.md, a rendering of the
+ * claim records. Exit status 0 when every claim ran (holds or not is in the records), 1 when a
+ * claim could not be measured. */
+#include <cblas.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+
+static int cmp_str_(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int tty_progress_(const specl_step_info *s, void *ctx) {
+    if ((s->step % 500 == 0 || s->step + 1 == s->steps) && *(int *)ctx)
+        fprintf(stderr, "\r  step %ld/%ld loss %.5f   ", s->step + 1, s->steps, s->loss);
+    return 0;
+}
+
+static void claim_spec_(const specl_config *c, const specl_source *src, specl_hc_claim_spec *h) {
+    memset(h, 0, sizeof *h);
+    h->id = specl_config_str(c, "claim.id");
+    h->data.d = (int)specl_config_int(c, "data.d");
+    h->data.s = (int)specl_config_int(c, "data.s");
+    h->data.tau_lo = specl_config_double(c, "data.tau_lo");
+    h->data.tau_hi = specl_config_double(c, "data.tau_hi");
+    h->data.labels = specl_config_str(c, "data.labels");
+    h->data.label_seed = (uint64_t)specl_config_int(c, "data.label_seed");
+    cli_model_spec(c, src, &h->model);
+    cli_train_spec(c, &h->train);
+    h->train.steps = (long)specl_config_int(c, "train.steps");   /* the claim scales per lambda itself */
+    cli_eval_spec(c, &h->eval);
+    h->seeds = (int)specl_config_int(c, "claim.seeds");
+    h->min_success = (int)specl_config_int(c, "claim.min_success");
+    h->ks = specl_config_str(c, "claim.ks");
+    h->lambdas = specl_config_str(c, "claim.lambdas");
+    h->tol = specl_config_double(c, "claim.tol");
+    h->steps_scale_lambda = strcmp(specl_config_str(c, "train.steps_scale"), "lambda") == 0;
+}
+
+/* Run one experiment file; append its record to claims and its resolved config to settings. */
+static int run_one_(const char *path, const cli_args *a, cJSON *claims, cJSON *settings, int *n_hold) {
+    specl_config c;
+    cli_args b = *a;
+    b.config = path;
+    int rc = cli_load_config("reproduce", &b, &c);
+    if (rc) { specl_config_free(&c); return -rc; }
+    specl_source *src = NULL;
+    int st = cli_make_source(&c, &src);
+    specl_train_spec ts;
+    if (!st) st = cli_train_spec(&c, &ts);
+    if (!st && !strcmp(specl_config_str(&c, "claim.id"), "none"))
+        st = specl_error(SPECL_EINVAL, "%s: no [claim] id (expected claim.id = C03..C08)", path);
+    specl_hc_claim_spec h;
+    specl_claim rec;
+    int tty = isatty(2);
+    clock_t t0 = clock();
+    if (!st) {
+        claim_spec_(&c, src, &h);
+        fprintf(stderr, "%s (%s)\n", h.id, path);
+        st = specl_claim_hypercube(&h, tty_progress_, &tty, &rec);
+        if (tty) fprintf(stderr, "\r%60s\r", "");
+    }
+    if (!st) {
+        fprintf(stderr, "  %s: %s (%.1f s cpu)\n", rec.holds ? "holds" : "FAILS", rec.measured, (double)(clock() - t0) / CLOCKS_PER_SEC);
+        *n_hold += rec.holds;
+        cJSON_AddItemToArray(claims, specl_claim_to_json(&rec));
+        specl_str s = { 0 };
+        specl_config_render(&c, &s);
+        cJSON_AddStringToObject(settings, rec.id, s.buf ? s.buf : "");
+        specl_str_free(&s);
+    } else if (rec.details) {
+        cJSON_Delete(rec.details);
+    }
+    specl_source_free(src);
+    specl_config_free(&c);
+    return st;
+}
+
+static char *report_md_(const cJSON *claims, int n_hold) {
+    specl_str s = { 0 };
+    specl_str_printf(&s, "# specl reproduce\n\n%d of %d claims hold.\n\n| id | source | holds | predicted | measured | setting |\n|---|---|---|---|---|---|\n",
+                     n_hold, cJSON_GetArraySize(claims));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, claims) {
+        specl_str_printf(&s, "| %s | %s | %s | %s | %s | %s |\n", cJSON_GetObjectItem(it, "id")->valuestring,
+                         cJSON_GetObjectItem(it, "source")->valuestring, cJSON_IsTrue(cJSON_GetObjectItem(it, "holds")) ? "yes" : "**no**",
+                         cJSON_GetObjectItem(it, "predicted")->valuestring, cJSON_GetObjectItem(it, "measured")->valuestring,
+                         cJSON_GetObjectItem(it, "setting")->valuestring);
+    }
+    return s.buf;
+}
+
+int cli_reproduce(int argc, char **argv) {
+    cli_args a;
+    int rc = cli_parse_args("reproduce", argc, argv, "--only --experiments --set --out", 0, &a);
+    if (rc) return rc;
+    if (!a.out) { fprintf(stderr, "specl reproduce: missing --out DIR\n"); return 2; }
+    const char *exp = a.experiments ? a.experiments : "experiments";
+    DIR *dir = opendir(exp);
+    if (!dir) { fprintf(stderr, "specl reproduce: %s: cannot open the experiments directory (run from the repository root or pass --experiments DIR)\n", exp); return 2; }
+    char *files[256];
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dir)) && n < 256;) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && !strcmp(e->d_name + l - 4, ".ini")) {
+            char id[64];
+            snprintf(id, sizeof id, "%.*s", (int)(l - 4), e->d_name);
+            if (a.only) {
+                char list[512], key[80];
+                snprintf(list, sizeof list, ",%s,", a.only);
+                snprintf(key, sizeof key, ",%s,", id);
+                if (!strcasestr(list, key)) continue;
+            }
+            files[n] = malloc(strlen(exp) + l + 2);
+            sprintf(files[n++], "%s/%s", exp, e->d_name);
+        }
+    }
+    closedir(dir);
+    qsort(files, (size_t)n, sizeof *files, cmp_str_);
+    if (n == 0) { fprintf(stderr, "specl reproduce: no experiment matches in %s%s%s\n", exp, a.only ? " for --only " : "", a.only ? a.only : ""); return 2; }
+    cJSON *root = cJSON_CreateObject(), *claims = cJSON_AddArrayToObject(root, "claims");
+    cJSON *settings = cJSON_AddObjectToObject(root, "settings"), *ver = cJSON_AddObjectToObject(root, "versions");
+    cJSON_AddStringToObject(ver, "specl", SPECL_VERSION);
+    cJSON_AddStringToObject(ver, "openblas", openblas_get_config());
+    int st = 0, n_hold = 0;
+    for (int i = 0; i < n && !st; i++) st = run_one_(files[i], &a, claims, settings, &n_hold);
+    for (int i = 0; i < n; i++) free(files[i]);
+    if (st < 0) { cJSON_Delete(root); return -st; }
+    char path[4200];
+    if (!st) st = cli_mkdirs(a.out);
+    char *txt = cJSON_Print(root), *md = report_md_(claims, n_hold);
+    snprintf(path, sizeof path, "%s/results.json", a.out);
+    if (!st) st = specl_write_file_atomic(path, txt, strlen(txt));
+    snprintf(path, sizeof path, "%s/report.md", a.out);
+    if (!st) st = specl_write_file_atomic(path, md, strlen(md));
+    free(txt); free(md);
+    int total = cJSON_GetArraySize(claims);
+    cJSON_Delete(root);
+    if (st) return cli_fail("reproduce", st);
+    printf("specl reproduce: %d of %d claims hold; results in %s/results.json and %s/report.md\n", n_hold, total, a.out, a.out);
+    return 0;
+}

@@ -1,0 +1,17 @@
+/* src/cli/run.h: building the library's objects from a resolved config, shared by the commands. */
+#ifndef SPECL_CLI_RUN_H
+#define SPECL_CLI_RUN_H
+#include "config.h"
+#include "specl.h"
+#include "specl/experiments.h"
+
+int cli_make_source(const specl_config *c, specl_source **out);
+/* Model spec from the config; cls points into the config, valid while it lives. */
+int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_spec *ms);
+/* Training spec; steps already scaled by train.steps_scale. */
+int cli_train_spec(const specl_config *c, specl_train_spec *ts);
+void cli_eval_spec(const specl_config *c, specl_eval_spec *e);
+/* Report an error in the CLI's one-line form and return the exit status: 2 for usage and input
+ * errors (EINVAL, EFORMAT, EIO on input), 1 for runtime errors. */
+int cli_fail(const char *what, int status);
+#endif

@@ -1,0 +1,196 @@
+/* Examples 5.1 and 5.4: the hypercube pair source.
+ * x̄ ~ U{−1,1}^d; a view keeps the first s coordinates and multiplies each of the last d − s by
+ * an independent τ ~ U[tau_lo, tau_hi]. Closed-form moments (PAPER.md §4.1):
+ *   Σ = diag(1_s, E τ² · 1_{d−s}),  Σ_Δ = diag(0_s, 2 Var τ · 1_{d−s}),  mean 0.
+ * With τ ~ U[1/2, 1]: E τ² = 7/12 and 2 Var τ = 1/24. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "specl/data.h"
+
+#define HC_MAX_ENUM_D 24   /* natural support enumerable (2^d data) up to this d */
+
+typedef struct hc_label { int kind; int index; int m; int32_t *map; } hc_label; /* kind 0: x<i>, 1: patterns */
+
+typedef struct hypercube {
+    int d, s;
+    double tau_lo, tau_hi;
+    hc_label lab[SPECL_MAX_LABELINGS];
+} hypercube;
+
+int64_t specl_hypercube_pattern(const float *h, int s) {
+    int64_t p = 0;
+    for (int j = 0; j < s && j < 62; j++)
+        if (h[j] > 0) p |= (int64_t)1 << j;
+    return p;
+}
+
+/* Labels and targets of natural datum x̄ (d) in {−1,1}. */
+static void hc_labels_(const specl_source *src, const float *xbar, int32_t *label, float *target) {
+    const hypercube *h = src->impl;
+    int64_t pat = specl_hypercube_pattern(xbar, h->s);
+    float *t = target;
+    for (int j = 0; j < src->n_labelings; j++) {
+        const hc_label *l = &h->lab[j];
+        if (l->kind == 0) {
+            float y = xbar[l->index];
+            label[j] = y > 0;
+            *t++ = y;
+        } else {
+            int32_t c = l->map[pat];
+            label[j] = c;
+            for (int i = 0; i < l->m; i++) *t++ = (i == c) ? 1.0f : 0.0f;
+        }
+    }
+}
+
+static int hc_sample_(const specl_source *src, int n, specl_rng *rng, specl_batch *b) {
+    const hypercube *h = src->impl;
+    int d = h->d, s = h->s;
+    float *x1 = b->x, *x2 = b->x + (size_t)n * d;
+    double span = h->tau_hi - h->tau_lo;
+    int L = src->n_labelings, T = src->target_dim;
+    for (int i = 0; i < n; i++) {
+        float *a = x1 + (size_t)i * d, *c = x2 + (size_t)i * d;
+        uint64_t bits = 0;
+        int64_t id = 0;
+        for (int j = 0; j < d; j++) {
+            if (j % 64 == 0) bits = specl_rng_u64(rng);
+            int on = (int)((bits >> (j % 64)) & 1);
+            a[j] = on ? 1.0f : -1.0f;
+            if (on && j < 62) id |= (int64_t)1 << j;
+        }
+        hc_labels_(src, a, b->label + (size_t)i * L, b->target + (size_t)i * T);
+        memcpy(c, a, sizeof(float) * d);
+        for (int j = s; j < d; j++) {   /* one 64-bit draw gives the two views' τ (24 bits each) */
+            uint64_t u = specl_rng_u64(rng);
+            a[j] *= (float)(h->tau_lo + span * (double)(u >> 40) * 0x1.0p-24);
+            c[j] *= (float)(h->tau_lo + span * (double)((u >> 8) & 0xFFFFFF) * 0x1.0p-24);
+        }
+        b->natural[i] = d <= 62 ? id : -1;
+        b->fine[i] = b->natural[i];
+        b->cluster[i] = s <= 62 ? (id & (((int64_t)1 << s) - 1)) : -1;
+    }
+    b->n = n;
+    return SPECL_OK;
+}
+
+static int hc_moments_(const specl_source *src, double *mean, double *sigma, double *sigma_delta) {
+    const hypercube *h = src->impl;
+    int d = h->d;
+    double lo = h->tau_lo, hi = h->tau_hi;
+    double e2 = hi > lo ? (hi * hi * hi - lo * lo * lo) / (3.0 * (hi - lo)) : lo * lo;
+    double var = (hi - lo) * (hi - lo) / 12.0;
+    memset(mean, 0, sizeof(double) * d);
+    memset(sigma, 0, sizeof(double) * d * d);
+    memset(sigma_delta, 0, sizeof(double) * d * d);
+    for (int j = 0; j < d; j++) {
+        sigma[(size_t)j * d + j] = j < h->s ? 1.0 : e2;
+        sigma_delta[(size_t)j * d + j] = j < h->s ? 0.0 : 2.0 * var;
+    }
+    return SPECL_OK;
+}
+
+static int hc_natural_(const specl_source *src, int64_t i, float *x, int32_t *label, float *target,
+                       int64_t *cluster, double *prob) {
+    const hypercube *h = src->impl;
+    for (int j = 0; j < h->d; j++) x[j] = ((i >> j) & 1) ? 1.0f : -1.0f;
+    hc_labels_(src, x, label, target);
+    *cluster = i & (((int64_t)1 << h->s) - 1);
+    *prob = ldexp(1.0, -h->d);
+    return SPECL_OK;
+}
+
+static void hc_free_(specl_source *src) {
+    hypercube *h = src->impl;
+    if (!h) return;
+    for (int j = 0; j < src->n_labelings; j++) free(h->lab[j].map);
+    free(h);
+}
+
+static const specl_source_ops hc_ops_ = { hc_sample_, hc_moments_, hc_natural_, hc_free_ };
+
+/* Parse one labelling spec into lab / desc. */
+static int hc_parse_label_(specl_source *src, hypercube *h, const char *spec, uint64_t seed) {
+    if (src->n_labelings >= SPECL_MAX_LABELINGS)
+        return specl_error(SPECL_EINVAL, "data.labels: more than %d labellings", SPECL_MAX_LABELINGS);
+    int j = src->n_labelings;
+    specl_labeling *desc = &src->labelings[j];
+    hc_label *l = &h->lab[j];
+    char *end;
+    if (spec[0] == 'x' && spec[1] >= '0' && spec[1] <= '9') {
+        long i = strtol(spec + 1, &end, 10);
+        if (*end || i < 1 || i > h->d)
+            return specl_error(SPECL_EINVAL, "data.labels: '%s' is not x<i> with 1 <= i <= d = %d", spec, h->d);
+        l->kind = 0; l->index = (int)i - 1;
+        desc->dim = 1; desc->classes = 2; desc->scalar = 1;
+    } else if (strncmp(spec, "patterns:", 9) == 0) {
+        long m = strtol(spec + 9, &end, 10);
+        if (h->s > 24) return specl_error(SPECL_EINVAL, "data.labels: patterns:<m> needs s <= 24 (s = %d)", h->s);
+        int64_t np = (int64_t)1 << h->s;
+        if (*end || spec[9] == 0 || m < 2 || m > np)
+            return specl_error(SPECL_EINVAL, "data.labels: '%s' is not patterns:<m> with 2 <= m <= 2^s = %lld", spec, (long long)np);
+        int64_t *perm = malloc(sizeof(int64_t) * np);
+        l->map = malloc(sizeof(int32_t) * np);
+        if (!perm || !l->map) { free(perm); return SPECL_ENOMEM; }
+        for (int64_t p = 0; p < np; p++) perm[p] = p;
+        specl_rng r;
+        char name[48];
+        snprintf(name, sizeof name, "labels/%d", j);
+        specl_rng_derive(&r, seed, name);
+        specl_rng_shuffle_i64(&r, perm, np);
+        for (int64_t p = 0; p < np; p++) l->map[perm[p]] = (int32_t)(p % m);
+        free(perm);
+        l->kind = 1; l->m = (int)m;
+        desc->dim = (int)m; desc->classes = (int)m; desc->scalar = 0;
+    } else {
+        return specl_error(SPECL_EINVAL, "data.labels: unknown labelling '%s' (expected x<i>, x* or patterns:<m>)", spec);
+    }
+    snprintf(desc->name, sizeof desc->name, "%s", spec);
+    src->n_labelings++;
+    src->target_dim += desc->dim;
+    return SPECL_OK;
+}
+
+static int hc_parse_labels_(specl_source *src, hypercube *h, const char *labels, uint64_t seed) {
+    char buf[1024];
+    if (!labels || !*labels) return SPECL_OK;
+    if (strlen(labels) >= sizeof buf) return specl_error(SPECL_EINVAL, "data.labels: list too long");
+    strcpy(buf, labels);
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        int st;
+        if (strcmp(tok, "x*") == 0) {
+            for (int i = 1; i <= h->s; i++) {
+                char one[16];
+                snprintf(one, sizeof one, "x%d", i);
+                if ((st = hc_parse_label_(src, h, one, seed))) return st;
+            }
+        } else if ((st = hc_parse_label_(src, h, tok, seed))) {
+            return st;
+        }
+    }
+    return SPECL_OK;
+}
+
+int specl_hypercube_new(const specl_hypercube_params *p, specl_source **out) {
+    *out = NULL;
+    if (p->d < 1) return specl_error(SPECL_EINVAL, "data.d = %d: expected d >= 1", p->d);
+    if (p->s < 1 || p->s > p->d) return specl_error(SPECL_EINVAL, "data.s = %d: expected 1 <= s <= d = %d", p->s, p->d);
+    if (!(p->tau_lo >= 0) || !(p->tau_hi >= p->tau_lo) || !isfinite(p->tau_hi))
+        return specl_error(SPECL_EINVAL, "data.tau_lo = %g, data.tau_hi = %g: expected 0 <= tau_lo <= tau_hi", p->tau_lo, p->tau_hi);
+    specl_source *src = calloc(1, sizeof *src);
+    hypercube *h = calloc(1, sizeof *h);
+    if (!src || !h) { free(src); free(h); return SPECL_ENOMEM; }
+    h->d = p->d; h->s = p->s; h->tau_lo = p->tau_lo; h->tau_hi = p->tau_hi;
+    src->ops = &hc_ops_;
+    src->impl = h;
+    snprintf(src->kind, sizeof src->kind, "hypercube");
+    src->d = p->d;
+    src->n_natural = p->d <= HC_MAX_ENUM_D ? (int64_t)1 << p->d : 0;
+    src->n_clusters = p->s <= 62 ? (int64_t)1 << p->s : 0;
+    int st = hc_parse_labels_(src, h, p->labels, p->label_seed);
+    if (st) { specl_source_free(src); return st; }
+    *out = src;
+    return SPECL_OK;
+}

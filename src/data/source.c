@@ -1,0 +1,63 @@
+/* The pair-source interface: dispatch to the kind's hooks and manage batch buffers. */
+#include <stdlib.h>
+#include <string.h>
+#include "specl/data.h"
+
+int specl_batch_alloc(specl_batch *b, int cap, const specl_source *src) {
+    memset(b, 0, sizeof *b);
+    if (cap < 1) return specl_error(SPECL_EINVAL, "batch capacity %d < 1", cap);
+    size_t n = (size_t)cap, d = (size_t)src->d;
+    size_t L = (size_t)(src->n_labelings > 0 ? src->n_labelings : 1);
+    size_t T = (size_t)(src->target_dim > 0 ? src->target_dim : 1);
+    b->x = malloc(sizeof(float) * 2 * n * d);
+    b->natural = malloc(sizeof(int64_t) * n);
+    b->fine = malloc(sizeof(int64_t) * n);
+    b->cluster = malloc(sizeof(int64_t) * n);
+    b->label = malloc(sizeof(int32_t) * n * L);
+    b->target = malloc(sizeof(float) * n * T);
+    if (!b->x || !b->natural || !b->fine || !b->cluster || !b->label || !b->target) {
+        specl_batch_free(b);
+        return specl_error(SPECL_ENOMEM, "cannot allocate a batch of %d pairs of dimension %d", cap, src->d);
+    }
+    b->cap = cap;
+    b->d = src->d;
+    return SPECL_OK;
+}
+
+void specl_batch_free(specl_batch *b) {
+    free(b->x); free(b->natural); free(b->fine); free(b->cluster); free(b->label); free(b->target);
+    memset(b, 0, sizeof *b);
+}
+
+int specl_source_sample(const specl_source *src, int n, specl_rng *rng, specl_batch *b) {
+    if (n < 1 || n > b->cap) return specl_error(SPECL_EINVAL, "cannot draw %d pairs into a batch of capacity %d", n, b->cap);
+    if (b->d != src->d) return specl_error(SPECL_EINVAL, "batch dimension %d differs from the source's %d", b->d, src->d);
+    return src->ops->sample(src, n, rng, b);
+}
+
+int specl_source_has_moments(const specl_source *src) { return src->ops->moments != NULL; }
+
+int specl_source_moments(const specl_source *src, double *mean, double *sigma, double *sigma_delta) {
+    if (!src->ops->moments) return specl_error(SPECL_EUNSUPPORTED, "source '%s' has no closed-form moments", src->kind);
+    return src->ops->moments(src, mean, sigma, sigma_delta);
+}
+
+int specl_source_natural(const specl_source *src, int64_t i, float *x, int32_t *label, float *target,
+                         int64_t *cluster, double *prob) {
+    if (!src->ops->natural || src->n_natural <= 0)
+        return specl_error(SPECL_EUNSUPPORTED, "source '%s' has no enumerable natural support", src->kind);
+    if (i < 0 || i >= src->n_natural) return specl_error(SPECL_EINVAL, "natural datum %lld out of range", (long long)i);
+    return src->ops->natural(src, i, x, label, target, cluster, prob);
+}
+
+void specl_source_free(specl_source *src) {
+    if (!src) return;
+    if (src->ops && src->ops->free_impl) src->ops->free_impl(src);
+    free(src);
+}
+
+int specl_source_target_offset(const specl_source *src, int j) {
+    int off = 0;
+    for (int i = 0; i < j && i < src->n_labelings; i++) off += src->labelings[i].dim;
+    return off;
+}

@@ -1,0 +1,288 @@
+/* Claims C03–C08 on the hypercube (Examples 5.1 and 5.4): each trains or constructs models with
+ * the settings of its experiments/<id>.ini, measures, and fills one claim record. Every number
+ * in a record is measured here; predictions come from the theory module or the claim's text. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "specl/experiments.h"
+#include "specl/theory.h"
+
+#define MAXL 32
+
+static int parse_list_(const char *s, double def, double *v) {
+    int n = 0;
+    for (const char *p = s; p && *p && n < MAXL;) {
+        char *end;
+        double x = strtod(p, &end);
+        if (end == p) break;
+        v[n++] = x == 0 ? def : x;
+        p = end + strspn(end, ", ");
+    }
+    if (n == 0) v[n++] = def;
+    return n;
+}
+
+/* Train a fresh model of class cls at (k, λ, seed) with the claim's training settings. */
+static int train_(const specl_hc_claim_spec *sp, const specl_source *src, const char *cls, int k, double lambda,
+                  uint64_t seed, specl_step_cb cb, void *ctx, specl_model **out) {
+    specl_model_spec ms = sp->model;
+    ms.cls = cls; ms.d = src->d; ms.k = k;
+    specl_train_spec ts = sp->train;
+    ts.loss.lambda = lambda;
+    if (sp->steps_scale_lambda && lambda > 1) ts.steps = (long)ceil(ts.steps * lambda);
+    specl_rng ri, rd;
+    specl_rng_derive(&ri, seed, "init");
+    specl_rng_derive(&rd, seed, "data");
+    int st = specl_model_create(&ms, 2 * ts.batch > 8192 ? 2 * ts.batch : 8192, out);
+    if (st) return st;
+    specl_model_init(*out, ms.init_scale, &ri);
+    st = specl_train(*out, src, &ts, &rd, cb, ctx);
+    if (st) { specl_model_free(*out); *out = NULL; }
+    return st;
+}
+
+static double exact_loss_(specl_model *m, const specl_source *src, double lambda, uint64_t seed, long n_mc, int *exact) {
+    double l = NAN;
+    specl_rng r;
+    specl_rng_derive(&r, seed, "population");
+    if (specl_population_loss(m, src, lambda, n_mc, &r, &l, exact)) return NAN;
+    return l;
+}
+
+/* C03: trained linear reaches L* from the moments. */
+static int c03_(const specl_hc_claim_spec *sp, const specl_source *src, specl_step_cb cb, void *ctx, specl_claim *c) {
+    double ks[MAXL], ls[MAXL], worst = 0;
+    int nk = parse_list_(sp->ks, sp->model.k, ks), nl = parse_list_(sp->lambdas, sp->train.loss.lambda, ls), st = 0;
+    c->holds = 1;
+    cJSON *runs = cJSON_AddArrayToObject(c->details, "runs");
+    for (int a = 0; a < nl && !st; a++)
+        for (int b = 0; b < nk && !st; b++) {
+            specl_model *m;
+            double lstar;
+            int ex;
+            if ((st = train_(sp, src, "linear", (int)ks[b], ls[a], sp->eval.seed, cb, ctx, &m))) break;
+            double l = exact_loss_(m, src, ls[a], sp->eval.seed, sp->eval.pop_pairs, &ex);
+            st = specl_linear_optimum(src, (int)ks[b], ls[a], &lstar);
+            double rel = (l - lstar) / fmax(lstar, 0.1);
+            worst = fmax(worst, rel);
+            c->holds &= ex && rel <= sp->tol;
+            cJSON *r = cJSON_CreateObject();
+            cJSON_AddNumberToObject(r, "k", ks[b]); cJSON_AddNumberToObject(r, "lambda", ls[a]);
+            cJSON_AddNumberToObject(r, "loss", l); cJSON_AddNumberToObject(r, "closed_form_loss", lstar);
+            cJSON_AddItemToArray(runs, r);
+            specl_model_free(m);
+        }
+    snprintf(c->predicted, sizeof c->predicted, "(L - L*) / max(L*, 0.1) <= %g for every (k, lambda)", sp->tol);
+    snprintf(c->measured, sizeof c->measured, "max (L - L*) / max(L*, 0.1) = %.3g over %d runs (L exact from the moments)", worst, nk * nl);
+    return st;
+}
+
+/* Probe errors of labellings x1..xs (the first s labellings) on fresh samples. */
+static int probe_all_(specl_model *m, const specl_source *src, const specl_hc_claim_spec *sp, double *err, cJSON *arr) {
+    for (int j = 0; j < src->n_labelings; j++) {
+        double acc;
+        int st = specl_measure_probe(m, src, sp->eval.seed, sp->eval.n_train, sp->eval.n_test, &sp->eval.probe, j, &err[j], &acc);
+        if (st) return st;
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "target", src->labelings[j].name);
+        cJSON_AddNumberToObject(r, "error", err[j]); cJSON_AddNumberToObject(r, "accuracy", acc);
+        cJSON_AddItemToArray(arr, r);
+    }
+    return SPECL_OK;
+}
+
+/* Variances of the spurious part of f = Ux: eigenvalues (descending) of U_sp Σ_sp U_spᵀ. */
+static int spurious_var_(specl_model *m, const specl_source *src, int s, double *ev) {
+    int d = src->d, k = m->k;
+    double *mean = malloc(sizeof(double) * d), *sig = malloc(sizeof(double) * d * d), *sd = malloc(sizeof(double) * d * d);
+    double *c = calloc((size_t)k * k, sizeof(double));
+    int st = (!mean || !sig || !sd || !c) ? SPECL_ENOMEM : specl_source_moments(src, mean, sig, sd);
+    const float *u = specl_model_weight(m, 0);
+    for (int a = 0; a < k && !st; a++)
+        for (int b = 0; b < k; b++)
+            for (int i = s; i < d; i++)
+                for (int j = s; j < d; j++) c[a * k + b] += u[a * d + i] * sig[i * d + j] * u[b * d + j];
+    if (!st) st = specl_dsyev(k, c, ev);
+    for (int a = 0; a < k / 2 && !st; a++) { double t = ev[a]; ev[a] = ev[k - 1 - a]; ev[k - 1 - a] = t; }
+    free(mean); free(sig); free(sd); free(c);
+    return st;
+}
+
+/* C04 (ks = s) and C06 (k < s and k > s). */
+static int c04_c06_(const specl_hc_claim_spec *sp, const specl_source *src, int s, int is06, specl_step_cb cb, void *ctx, specl_claim *c) {
+    double ks[MAXL], ls[MAXL], err[SPECL_MAX_LABELINGS], worst_small = 0, worst_dev = 0, worst_var = 0;
+    int nk = parse_list_(sp->ks, sp->model.k, ks), nl = parse_list_(sp->lambdas, sp->train.loss.lambda, ls), st = 0;
+    c->holds = 1;
+    cJSON *runs = cJSON_AddArrayToObject(c->details, "runs");
+    for (int a = 0; a < nl && !st; a++)
+        for (int b = 0; b < nk && !st; b++) {
+            int k = (int)ks[b];
+            specl_model *m;
+            if ((st = train_(sp, src, "linear", k, ls[a], sp->eval.seed, cb, ctx, &m))) break;
+            cJSON *r = cJSON_CreateObject(), *pr = cJSON_AddArrayToObject(r, "probe");
+            cJSON_AddNumberToObject(r, "k", k); cJSON_AddNumberToObject(r, "lambda", ls[a]);
+            cJSON_AddItemToArray(runs, r);
+            if ((st = probe_all_(m, src, sp, err, pr))) { specl_model_free(m); break; }
+            if (k < s) {
+                double mean = 0;
+                for (int j = 0; j < s; j++) mean += err[j] / s;
+                double dev = fabs(mean - (1.0 - (double)k / s));
+                cJSON_AddNumberToObject(r, "mean_error", mean);
+                worst_dev = fmax(worst_dev, dev);
+                c->holds &= dev <= 0.02;
+            } else {
+                for (int j = 0; j < s; j++) { worst_small = fmax(worst_small, err[j]); c->holds &= err[j] <= sp->tol; }
+            }
+            if (k > s) {
+                double ev[MAXL * 8], e[4096];
+                if (k > (int)(sizeof ev / sizeof *ev) || src->d > 4096) { specl_model_free(m); return specl_error(SPECL_EINVAL, "k or d too large for C06"); }
+                double *v = malloc(sizeof(double) * src->d * src->d);
+                st = v ? specl_linear_spectrum(src, e, v) : SPECL_ENOMEM;
+                free(v);
+                if (!st) st = spurious_var_(m, src, s, ev);
+                cJSON *vs = cJSON_AddArrayToObject(r, "spurious_variance");
+                for (int j = 0; j < k - s && !st; j++) {
+                    double pred = fmax(0.0, 1.0 - e[s + j] / (2.0 * ls[a]));
+                    cJSON *o = cJSON_CreateObject();
+                    cJSON_AddNumberToObject(o, "predicted", pred); cJSON_AddNumberToObject(o, "measured", ev[j]);
+                    cJSON_AddItemToArray(vs, o);
+                    worst_var = fmax(worst_var, fabs(ev[j] - pred));
+                    c->holds &= fabs(ev[j] - pred) <= 0.02;
+                }
+            }
+            specl_model_free(m);
+        }
+    if (!is06) {
+        snprintf(c->predicted, sizeof c->predicted, "error <= %g for y = x_i, every i <= s", sp->tol);
+        snprintf(c->measured, sizeof c->measured, "max error %.3g", worst_small);
+    } else {
+        snprintf(c->predicted, sizeof c->predicted, "k < s: mean error = 1 - k/s +- 0.02; k > s: errors <= %g and each extra "
+                 "direction carries spurious variance max(0, 1 - e/(2 lambda)) +- 0.02 (1 - 1/(28 lambda) at tau ~ U[1/2,1])", sp->tol);
+        snprintf(c->measured, sizeof c->measured, "k < s: max |mean error - (1 - k/s)| = %.3g; k > s: max error %.3g, "
+                 "max |variance - predicted| = %.3g", worst_dev, worst_small, worst_var);
+    }
+    return st;
+}
+
+/* C05 and C08: a lower-bound construction has L = 0 and a large exact probe error. */
+static int lower_(const specl_hc_claim_spec *sp, const specl_source *src, int s, int is08, specl_claim *c) {
+    specl_model *m;
+    int k = sp->model.k, st = is08 ? specl_construct_thm56_lower(src, s, k, 4096, &m) : specl_construct_thm53_lower(src, k, 4096, &m);
+    if (st) return st;
+    int ex;
+    double l = exact_loss_(m, src, sp->train.loss.lambda, sp->eval.seed, sp->eval.pop_pairs, &ex), err = 0, acc = 0, floor = is08 ? 0.5 : 1.0;
+    c->holds = ex && fabs(l) <= 1e-9;
+    double worst = INFINITY;
+    cJSON *pr = cJSON_AddArrayToObject(c->details, "probe");
+    for (int j = 0; j < src->n_labelings && !st; j++) {
+        st = specl_measure_probe_natural(m, src, &sp->eval.probe, j, &err, &acc);
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "target", src->labelings[j].name);
+        cJSON_AddNumberToObject(r, "error", err); cJSON_AddNumberToObject(r, "accuracy", acc);
+        cJSON_AddItemToArray(pr, r);
+        worst = fmin(worst, err);
+        c->holds &= err >= floor - 1e-9;
+    }
+    cJSON_AddNumberToObject(c->details, "loss", l);
+    snprintf(c->predicted, sizeof c->predicted, "L_lambda = 0 and error >= %g (exact, over the 2^d natural data; float tolerance 1e-9)", floor);
+    snprintf(c->measured, sizeof c->measured, "L_lambda = %.3g (exact), min error %.6f over %d labellings", l, worst, src->n_labelings);
+    specl_model_free(m);
+    return st;
+}
+
+/* Does every unit of a relu1 model fire on exactly one invariant pattern (on fresh samples)? */
+static int one_pattern_per_unit_(specl_model *m, const specl_source *src, uint64_t seed, int *ok) {
+    int n = 4096, k = m->k;
+    specl_batch b;
+    float *f = malloc(sizeof(float) * n * k);
+    int64_t *first = malloc(sizeof(int64_t) * k);
+    int st = f && first ? specl_batch_alloc(&b, n, src) : SPECL_ENOMEM;
+    specl_rng r;
+    specl_rng_derive(&r, seed, "units");
+    if (!st) st = specl_source_sample(src, n, &r, &b);
+    if (!st) st = specl_model_apply(m, n, b.x, b.natural, f);
+    *ok = 1;
+    float thr = 1e-3f * sqrtf((float)k);
+    for (int j = 0; j < k && !st; j++) first[j] = -1;
+    for (int i = 0; i < n && !st; i++)
+        for (int j = 0; j < k; j++)
+            if (f[(size_t)i * k + j] > thr) {
+                if (first[j] < 0) first[j] = b.cluster[i];
+                else if (first[j] != b.cluster[i]) *ok = 0;
+            }
+    for (int j = 0; j < k && !st; j++) *ok &= first[j] >= 0;
+    if (f && first) specl_batch_free(&b);
+    free(f); free(first);
+    return st;
+}
+
+/* C07: explicit relu1 weights, then the success rate of training from random initialization. */
+static int c07_(const specl_hc_claim_spec *sp, const specl_source *src, int s, specl_step_cb cb, void *ctx, specl_claim *c) {
+    specl_model *m;
+    int st = specl_construct_thm56_relu(src->d, s, 8192, &m), ex, k = 1 << s;
+    if (st) return st;
+    double lam = sp->train.loss.lambda, err[SPECL_MAX_LABELINGS], worst = 0;
+    double l = exact_loss_(m, src, lam, sp->eval.seed, sp->eval.pop_pairs, &ex);
+    int ok;
+    cJSON *ex_probe = cJSON_AddArrayToObject(c->details, "explicit_probe");
+    if (!st) st = probe_all_(m, src, sp, err, ex_probe);
+    if (!st) st = one_pattern_per_unit_(m, src, sp->eval.seed, &ok);
+    for (int j = 0; j < src->n_labelings; j++) worst = fmax(worst, err[j]);
+    cJSON_AddNumberToObject(c->details, "explicit_loss_mc", l);
+    specl_model_free(m);
+    c->holds = !st && fabs(l) <= 1e-3 && worst <= 1e-6 && ok;
+    int succ = 0;
+    double fail_err = 0;
+    cJSON *seeds = cJSON_AddArrayToObject(c->details, "random_init");
+    for (int i = 0; i < sp->seeds && !st; i++) {
+        uint64_t seed = sp->eval.seed + (uint64_t)i;
+        if ((st = train_(sp, src, "relu1", k, lam, seed, cb, ctx, &m))) break;
+        double lt = exact_loss_(m, src, lam, seed, sp->eval.pop_pairs, &ex), e2[SPECL_MAX_LABELINGS], mx = 0;
+        cJSON *r = cJSON_CreateObject(), *pr = cJSON_AddArrayToObject(r, "probe");
+        cJSON_AddItemToArray(seeds, r);
+        if (!st) st = one_pattern_per_unit_(m, src, seed, &ok);
+        if (!st) st = probe_all_(m, src, sp, e2, pr);
+        for (int j = 0; j < src->n_labelings; j++) mx = fmax(mx, e2[j]);
+        int success = lt < 5e-3 && ok;
+        succ += success;
+        if (!success) fail_err = fmax(fail_err, mx);
+        cJSON_AddNumberToObject(r, "seed", (double)seed); cJSON_AddNumberToObject(r, "loss_mc", lt);
+        cJSON_AddBoolToObject(r, "one_pattern_per_unit", ok); cJSON_AddBoolToObject(r, "success", success);
+        cJSON_AddNumberToObject(r, "max_error", mx);
+        specl_model_free(m);
+    }
+    c->holds &= succ >= sp->min_success;
+    snprintf(c->predicted, sizeof c->predicted, "explicit weights: L = 0 (|MC estimate| <= 1e-3), one unit per pattern, error 0 (<= 1e-6) "
+             "for every labelling; random init: L < 5e-3 with one pattern per unit in >= %d of %d seeds", sp->min_success, sp->seeds);
+    snprintf(c->measured, sizeof c->measured, "explicit: L = %.2g (MC), max error %.2g; random init: %d of %d seeds reached the minimizer; "
+             "max error when not: %.3g", l, worst, succ, sp->seeds, fail_err);
+    return st;
+}
+
+int specl_claim_hypercube(const specl_hc_claim_spec *sp, specl_step_cb cb, void *ctx, specl_claim *c) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->id, sizeof c->id, "%s", sp->id);
+    c->details = cJSON_CreateObject();
+    specl_source *src;
+    int st = specl_hypercube_new(&sp->data, &src);
+    if (st) return st;
+    int s = sp->data.s;
+    const char *srcs[] = { "C03", "closed forms [I] (linear part)", "C04", "Thm 5.3 upper", "C05", "Thm 5.3 lower",
+                           "C06", "[I] linear, k != s", "C07", "Thm 5.6 upper", "C08", "Thm 5.6 lower" };
+    for (int i = 0; i < 12; i += 2)
+        if (!strcmp(sp->id, srcs[i])) snprintf(c->source, sizeof c->source, "%s", srcs[i + 1]);
+    snprintf(c->setting, sizeof c->setting, "hypercube d=%d s=%d tau~U[%g,%g] labels=%s; class %s k=%s lambda=%s; %s lr=%g batch=%d steps=%ld%s; seed=%llu",
+             sp->data.d, s, sp->data.tau_lo, sp->data.tau_hi, sp->data.labels, sp->model.cls, sp->ks, sp->lambdas,
+             sp->train.opt.kind == SPECL_OPT_ADAM ? "adam" : "sgd", sp->train.opt.lr, sp->train.batch, sp->train.steps,
+             sp->steps_scale_lambda ? " x max(1, lambda)" : "", (unsigned long long)sp->eval.seed);
+    if (!strcmp(sp->id, "C03")) st = c03_(sp, src, cb, ctx, c);
+    else if (!strcmp(sp->id, "C04")) st = c04_c06_(sp, src, s, 0, cb, ctx, c);
+    else if (!strcmp(sp->id, "C06")) st = c04_c06_(sp, src, s, 1, cb, ctx, c);
+    else if (!strcmp(sp->id, "C05")) st = lower_(sp, src, s, 0, c);
+    else if (!strcmp(sp->id, "C08")) st = lower_(sp, src, s, 1, c);
+    else if (!strcmp(sp->id, "C07")) st = c07_(sp, src, s, cb, ctx, c);
+    else st = specl_error(SPECL_EINVAL, "claim.id = %s: not a hypercube claim", sp->id);
+    specl_source_free(src);
+    return st;
+}

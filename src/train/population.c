@@ -1,0 +1,125 @@
+/* Population value of L_λ for a trained model: exact where the source and the class allow it,
+ * otherwise the unbiased estimator averaged over fresh pairs (see train.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "specl/train.h"
+
+/* L_λ of f(x) = Ux + b from the closed-form moments, in double. */
+static int affine_exact_(specl_model *m, const specl_source *src, double lambda, double *loss) {
+    int d = m->d, k = m->k;
+    double *mean = malloc(sizeof(double) * d), *sig = malloc(sizeof(double) * d * d);
+    double *sd = malloc(sizeof(double) * d * d), *u = malloc(sizeof(double) * k * d);
+    double *us = malloc(sizeof(double) * k * d), *usd = malloc(sizeof(double) * k * d);
+    int st = (!mean || !sig || !sd || !u || !us || !usd) ? SPECL_ENOMEM : SPECL_OK;
+    if (!st) st = specl_source_moments(src, mean, sig, sd);
+    if (!st) {
+        const float *w = specl_model_weight(m, 0), *b = specl_model_bias(m, 0);
+        for (int i = 0; i < k * d; i++) u[i] = w[i];
+        /* us = U Σ, usd = U Σ_Δ (k,d) */
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < d; j++) {
+                double a = 0, c = 0;
+                for (int l = 0; l < d; l++) { a += u[i * d + l] * sig[l * d + j]; c += u[i * d + l] * sd[l * d + j]; }
+                us[i * d + j] = a; usd[i * d + j] = c;
+            }
+        double align = 0, reg = 0;
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < d; j++) align += usd[i * d + j] * u[i * d + j];
+        for (int i = 0; i < k; i++) {
+            double umi = 0;
+            for (int l = 0; l < d; l++) umi += u[i * d + l] * mean[l];
+            for (int j = 0; j < k; j++) {
+                double umj = 0, v = 0;
+                for (int l = 0; l < d; l++) { umj += u[j * d + l] * mean[l]; v += us[i * d + l] * u[j * d + l]; }
+                if (b) v += umi * b[j] + b[i] * umj + (double)b[i] * b[j];
+                v -= (i == j);
+                reg += v * v;
+            }
+        }
+        *loss = align + lambda * reg;
+    }
+    free(mean); free(sig); free(sd); free(u); free(us); free(usd);
+    return st;
+}
+
+int specl_population_cov_natural(specl_model *m, const specl_source *src, double *cov) {
+    int d = m->d, k = m->k, L = src->n_labelings > 0 ? src->n_labelings : 1, T = src->target_dim > 0 ? src->target_dim : 1;
+    float *x = malloc(sizeof(float) * d), *f = malloc(sizeof(float) * k), *tg = malloc(sizeof(float) * T);
+    int32_t *lab = malloc(sizeof(int32_t) * L);
+    int st = (!x || !f || !tg || !lab) ? SPECL_ENOMEM : SPECL_OK;
+    memset(cov, 0, sizeof(double) * k * k);
+    for (int64_t i = 0; i < src->n_natural && !st; i++) {
+        int64_t cl;
+        double p;
+        st = specl_source_natural(src, i, x, lab, tg, &cl, &p);
+        if (!st) st = specl_model_apply(m, 1, x, &i, f);
+        for (int a = 0; a < k && !st; a++)
+            for (int b = 0; b < k; b++) cov[a * k + b] += p * f[a] * f[b];
+    }
+    if (src->n_natural <= 0 && !st) st = specl_error(SPECL_EUNSUPPORTED, "source '%s' has no finite natural support", src->kind);
+    free(x); free(f); free(tg); free(lab);
+    return st;
+}
+
+static int table_exact_(specl_model *m, const specl_source *src, double lambda, double *loss) {
+    int k = m->k;
+    double *cov = malloc(sizeof(double) * k * k);
+    if (!cov) return SPECL_ENOMEM;
+    int st = specl_population_cov_natural(m, src, cov);
+    double reg = 0;
+    for (int a = 0; a < k && !st; a++)
+        for (int b = 0; b < k; b++) {
+            double v = cov[a * k + b] - (a == b);
+            reg += v * v;
+        }
+    free(cov);
+    *loss = lambda * reg;   /* alignment is 0: both views of a pair share their natural datum */
+    return st;
+}
+
+static int monte_carlo_(specl_model *m, const specl_source *src, double lambda, long n_mc, specl_rng *rng, double *loss) {
+    int n = m->max_n / 2 < 4096 ? m->max_n / 2 : 4096, k = m->k;
+    if (n < 2) return specl_error(SPECL_EINVAL, "model capacity %d too small for loss estimation", m->max_n);
+    specl_batch b;
+    specl_loss_ws ws;
+    int st = specl_batch_alloc(&b, n, src);
+    if (st) return st;
+    if ((st = specl_loss_ws_init(&ws, k, n))) { specl_batch_free(&b); return st; }
+    float *z = malloc(sizeof(float) * 2 * n * k);
+    int64_t *ids = malloc(sizeof(int64_t) * 2 * n);
+    if (!z || !ids) st = SPECL_ENOMEM;
+    specl_loss_spec ls = { SPECL_LOSS_LAMBDA, lambda, SPECL_EST_UNBIASED, 0, 1.0 };
+    double sum = 0;
+    long batches = (n_mc + n - 1) / n;
+    if (batches < 1) batches = 1;
+    for (long it = 0; it < batches && !st; it++) {
+        specl_loss_value lv;
+        st = specl_source_sample(src, n, rng, &b);
+        for (int i = 0; i < n && !st; i++) ids[i] = ids[i + n] = b.natural[i];
+        if (!st) st = specl_model_forward(m, 2 * n, b.x, ids, z);
+        if (!st) st = specl_loss_eval(&ls, n, k, z, NULL, &ws, &lv);
+        sum += lv.total;
+    }
+    m->last_n = 0;
+    *loss = sum / batches;
+    free(z); free(ids);
+    specl_loss_ws_free(&ws);
+    specl_batch_free(&b);
+    return st;
+}
+
+int specl_population_loss(specl_model *m, const specl_source *src, double lambda, long n_mc,
+                          specl_rng *rng, double *loss, int *exact) {
+    if (!(lambda > 0)) return specl_error(SPECL_EINVAL, "lambda = %g: expected lambda > 0", lambda);
+    if (specl_model_is_affine(m) && specl_source_has_moments(src)) {
+        *exact = 1;
+        return affine_exact_(m, src, lambda, loss);
+    }
+    if (specl_model_is_table(m) && src->n_natural > 0) {
+        *exact = 1;
+        return table_exact_(m, src, lambda, loss);
+    }
+    *exact = 0;
+    return monte_carlo_(m, src, lambda, n_mc, rng, loss);
+}

@@ -1,0 +1,78 @@
+/* The training loop: draw a batch of pairs, forward both views as one (2n, d) block, loss and
+ * gradient, backward, a finite check on the loss and the gradient norm, optimizer step. The
+ * trainer never prints; progress goes to the caller's callback. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "specl/train.h"
+
+typedef struct trainer_bufs { specl_batch batch; float *z, *dz; int64_t *ids; specl_loss_ws ws; } trainer_bufs;
+
+static void bufs_free_(trainer_bufs *t) {
+    specl_batch_free(&t->batch);
+    free(t->z); free(t->dz); free(t->ids);
+    specl_loss_ws_free(&t->ws);
+}
+
+static int bufs_init_(trainer_bufs *t, const specl_source *src, int n, int k) {
+    memset(t, 0, sizeof *t);
+    int st = specl_batch_alloc(&t->batch, n, src);
+    if (!st) st = specl_loss_ws_init(&t->ws, k, n);
+    t->z = malloc(sizeof(float) * 2 * (size_t)n * k);
+    t->dz = malloc(sizeof(float) * 2 * (size_t)n * k);
+    t->ids = malloc(sizeof(int64_t) * 2 * (size_t)n);
+    if (!st && (!t->z || !t->dz || !t->ids)) st = specl_error(SPECL_ENOMEM, "trainer buffers for batch %d", n);
+    if (st) bufs_free_(t);
+    return st;
+}
+
+static int check_spec_(const specl_model *m, const specl_train_spec *ts) {
+    if (ts->batch < 2) return specl_error(SPECL_EINVAL, "train.batch = %d: expected at least 2 pairs", ts->batch);
+    if (ts->steps < 1) return specl_error(SPECL_EINVAL, "train.steps = %ld: expected at least 1", ts->steps);
+    if (2 * ts->batch > m->max_n) return specl_error(SPECL_EINVAL, "model capacity %d rows < 2 x batch %d", m->max_n, ts->batch);
+    if (!(ts->opt.lr > 0) || !isfinite(ts->opt.lr)) return specl_error(SPECL_EINVAL, "train.lr = %g: expected lr > 0", ts->opt.lr);
+    return SPECL_OK;
+}
+
+/* One step on a drawn batch: loss value into *lv, gradient norm into *gn. */
+static int step_(specl_model *m, trainer_bufs *t, const specl_train_spec *ts, long step, specl_loss_value *lv, double *gn) {
+    int n = t->batch.n, k = m->k;
+    for (int i = 0; i < n; i++) t->ids[i] = t->ids[i + n] = t->batch.natural[i];
+    int st = specl_model_forward(m, 2 * n, t->batch.x, t->ids, t->z);
+    if (!st) st = specl_loss_eval(&ts->loss, n, k, t->z, t->dz, &t->ws, lv);
+    if (st) return st;
+    if (!isfinite(lv->total))
+        return specl_error(SPECL_ENUMERIC, "loss is %g at step %ld (hint: lower train.lr, or check train.lambda / train.mu)", lv->total, step);
+    specl_model_zero_grad(m);
+    if ((st = specl_model_backward(m, t->dz))) return st;
+    *gn = sqrt(specl_sumsq(m->grads, m->n_params));
+    if (!isfinite(*gn))
+        return specl_error(SPECL_ENUMERIC, "gradient norm is %g at step %ld (hint: lower train.lr)", *gn, step);
+    return SPECL_OK;
+}
+
+int specl_train(specl_model *m, const specl_source *src, const specl_train_spec *ts,
+                specl_rng *rng, specl_step_cb cb, void *ctx) {
+    int st = check_spec_(m, ts);
+    if (st) return st;
+    trainer_bufs t;
+    if ((st = bufs_init_(&t, src, ts->batch, m->k))) return st;
+    specl_optimizer opt;
+    if ((st = specl_optimizer_init(&opt, &ts->opt, m->n_params))) { bufs_free_(&t); return st; }
+    for (long step = 0; step < ts->steps && !st; step++) {
+        specl_loss_value lv;
+        double gn = 0;
+        st = specl_source_sample(src, ts->batch, rng, &t.batch);
+        if (!st) st = step_(m, &t, ts, step, &lv, &gn);
+        if (st) break;
+        double lr = specl_schedule_lr(&ts->opt, step, ts->steps);
+        specl_optimizer_step(&opt, m->params, m->grads, lr);
+        if (cb) {
+            specl_step_info info = { step, ts->steps, lv.total, lv.align, lv.reg, gn, lr };
+            st = cb(&info, ctx);
+        }
+    }
+    specl_optimizer_free(&opt);
+    bufs_free_(&t);
+    return st;
+}
