@@ -133,7 +133,7 @@ static int hc_parse_label_(specl_source *src, hypercube *h, const char *spec, ui
             return specl_error(SPECL_EINVAL, "data.labels: '%s' is not patterns:<m> with 2 <= m <= 2^s = %lld", spec, (long long)np);
         int64_t *perm = malloc(sizeof(int64_t) * np);
         l->map = malloc(sizeof(int32_t) * np);
-        if (!perm || !l->map) { free(perm); return SPECL_ENOMEM; }
+        if (!perm || !l->map) { free(perm); free(l->map); l->map = NULL; return SPECL_ENOMEM; }
         for (int64_t p = 0; p < np; p++) perm[p] = p;
         specl_rng r;
         char name[48];

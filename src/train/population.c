@@ -94,7 +94,7 @@ static int monte_carlo_(specl_model *m, const specl_source *src, double lambda, 
     long batches = (n_mc + n - 1) / n;
     if (batches < 1) batches = 1;
     for (long it = 0; it < batches && !st; it++) {
-        specl_loss_value lv;
+        specl_loss_value lv = { 0, 0, 0 };
         st = specl_source_sample(src, n, rng, &b);
         for (int i = 0; i < n && !st; i++) ids[i] = ids[i + n] = b.natural[i];
         if (!st) st = specl_model_forward(m, 2 * n, b.x, ids, z);

@@ -72,6 +72,8 @@ int specl_train(specl_model *m, const specl_source *src, const specl_train_spec 
             st = cb(&info, ctx);
         }
     }
+    if (!st && !specl_all_finite(m->params, m->n_params))
+        st = specl_error(SPECL_ENUMERIC, "parameters are not finite after the last step (hint: lower train.lr)");
     specl_optimizer_free(&opt);
     bufs_free_(&t);
     return st;
