@@ -130,9 +130,9 @@ TEST(defaults) {
     CHECK(specl_config_double(&c, "train.lr") == 0.01);
     CHECK(specl_config_double(&c, "train.momentum") == 0.9);
     CHECK(strcmp(specl_config_str(&c, "train.schedule"), "cosine") == 0);
-    CHECK(specl_config_int(&c, "train.steps") == 3000);
-    CHECK(specl_config_int(&c, "train.batch") == 512);
-    CHECK(strcmp(specl_config_str(&c, "train.steps_scale"), "none") == 0);
+    CHECK(specl_config_int(&c, "train.steps") == 4000);
+    CHECK(specl_config_int(&c, "train.batch") == 2048);
+    CHECK(strcmp(specl_config_str(&c, "train.steps_scale"), "lambda") == 0);
     CHECK(specl_config_int(&c, "eval.n_train") == 20000);
     CHECK(specl_config_int(&c, "eval.pop_pairs") == 200000);
     CHECK(specl_config_bool(&c, "eval.knn") == 0);
@@ -189,7 +189,7 @@ TEST(load_good_file) {
     CHECK(specl_config_bool(&c, "train.both_views") == 1);
     CHECK(specl_config_int(&c, "train.steps") == 3000);
     CHECK(specl_config_bool(&c, "eval.knn") == 1);
-    CHECK(specl_config_int(&c, "train.batch") == 512); /* untouched */
+    CHECK(specl_config_int(&c, "train.batch") == 2048); /* untouched */
     snprintf(origin, sizeof origin, "%s:1", path);
     CHECK(strcmp(specl_config_origin(&c, "seed"), origin) == 0);
     snprintf(origin, sizeof origin, "%s:11", path);

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <cblas.h>
+#include <omp.h>
 #include "cli.h"
 
 int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, int want_run, cli_args *a) {
@@ -46,7 +48,11 @@ int cli_load_config(const char *cmd, const cli_args *a, specl_config *c) {
     int st = specl_config_init(c, specl_cfg_keys);
     if (!st && a->config) st = specl_config_load(c, a->config);
     for (int i = 0; i < a->n_sets && !st; i++) st = specl_config_set(c, a->sets[i]);
-    return st ? cli_fail(cmd, st) : 0;
+    if (st) return cli_fail(cmd, st);
+    int threads = (int)specl_config_int(c, "threads");   /* one setting for OpenBLAS and OpenMP */
+    openblas_set_num_threads(threads);
+    omp_set_num_threads(threads);
+    return 0;
 }
 
 int cli_mkdirs(const char *path) {

@@ -14,6 +14,8 @@ const specl_cfg_key specl_cfg_keys[] = {
     /* top level */
     {"", "seed", SPECL_CFG_INT, "1", 0, P53, NULL,
      "master seed; every component derives its own stream from it"},
+    {"", "threads", SPECL_CFG_INT, "1", 1, 256, NULL,
+     "threads for OpenBLAS and OpenMP (1 suits the small matrices of the synthetic examples)"},
 
     /* data: the distribution of positive pairs */
     {"data", "kind", SPECL_CFG_ENUM, "hypercube", NO_RANGE, "hypercube",
@@ -60,9 +62,9 @@ const specl_cfg_key specl_cfg_keys[] = {
     {"train", "warmup", SPECL_CFG_INT, "0", 0, 1e9, NULL,
      "steps of linear warm-up from 0 to lr"},
     {"train", "lr_min", SPECL_CFG_DOUBLE, "0", 0, 100, NULL, "cosine: final learning rate"},
-    {"train", "steps", SPECL_CFG_INT, "3000", 1, 1e9, NULL, "number of optimizer steps"},
-    {"train", "batch", SPECL_CFG_INT, "512", 2, 1000000, NULL, "positive pairs per step"},
-    {"train", "steps_scale", SPECL_CFG_ENUM, "none", NO_RANGE, "none|lambda",
+    {"train", "steps", SPECL_CFG_INT, "4000", 1, 1e9, NULL, "number of optimizer steps"},
+    {"train", "batch", SPECL_CFG_INT, "2048", 2, 1000000, NULL, "positive pairs per step"},
+    {"train", "steps_scale", SPECL_CFG_ENUM, "lambda", NO_RANGE, "lambda|none",
      "lambda: run steps*max(1, lambda) steps, since convergence slows as lambda grows"},
 
     /* eval: probes on the learned embeddings */
