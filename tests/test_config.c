@@ -276,7 +276,7 @@ TEST(load_errors_sections_and_keys) {
                       "unknown key 'lrr' in [train]; valid keys: loss, lambda, estimator,");
     expect_load_error("key2.ini", "[train]\nlrr = 1\n", SPECL_EINVAL, 2, "steps_scale");
     expect_load_error("top.ini", "d = 20\n[data]\n", SPECL_EINVAL, 1,
-                      "unknown top-level key 'd'; valid top-level keys: seed; sections: [data]");
+                      "unknown top-level key 'd'; valid top-level keys: seed, threads; sections: [data]");
     expect_load_error("hint.ini", "d = 20\n", SPECL_EINVAL, 1, "(did you mean data.d?)");
     expect_load_error("hint2.ini", "[train]\nk = 3\n", SPECL_EINVAL, 2,
                       "unknown key 'k' in [train]; valid keys: loss,");
