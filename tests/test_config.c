@@ -131,8 +131,8 @@ TEST(defaults) {
     CHECK(specl_config_double(&c, "train.momentum") == 0.9);
     CHECK(strcmp(specl_config_str(&c, "train.schedule"), "cosine") == 0);
     CHECK(specl_config_int(&c, "train.steps") == 4000);
-    CHECK(specl_config_int(&c, "train.batch") == 2048);
-    CHECK(strcmp(specl_config_str(&c, "train.steps_scale"), "lambda") == 0);
+    CHECK(specl_config_int(&c, "train.batch") == 4096);
+    CHECK(strcmp(specl_config_str(&c, "train.budget_scale"), "batch") == 0);
     CHECK(specl_config_int(&c, "eval.n_train") == 20000);
     CHECK(specl_config_int(&c, "eval.pop_pairs") == 200000);
     CHECK(specl_config_bool(&c, "eval.knn") == 0);
@@ -189,7 +189,7 @@ TEST(load_good_file) {
     CHECK(specl_config_bool(&c, "train.both_views") == 1);
     CHECK(specl_config_int(&c, "train.steps") == 3000);
     CHECK(specl_config_bool(&c, "eval.knn") == 1);
-    CHECK(specl_config_int(&c, "train.batch") == 2048); /* untouched */
+    CHECK(specl_config_int(&c, "train.batch") == 4096); /* untouched */
     snprintf(origin, sizeof origin, "%s:1", path);
     CHECK(strcmp(specl_config_origin(&c, "seed"), origin) == 0);
     snprintf(origin, sizeof origin, "%s:11", path);
@@ -274,7 +274,7 @@ TEST(load_errors_sections_and_keys) {
     expect_load_error("sec_blank.ini", "[]\nseed = 3\n", SPECL_EINVAL, 1, "unknown section []");
     expect_load_error("key.ini", "[train]\nlr = 0.1\nlrr = 1\n", SPECL_EINVAL, 3,
                       "unknown key 'lrr' in [train]; valid keys: loss, lambda, estimator,");
-    expect_load_error("key2.ini", "[train]\nlrr = 1\n", SPECL_EINVAL, 2, "steps_scale");
+    expect_load_error("key2.ini", "[train]\nlrr = 1\n", SPECL_EINVAL, 2, "budget_scale");
     expect_load_error("top.ini", "d = 20\n[data]\n", SPECL_EINVAL, 1,
                       "unknown top-level key 'd'; valid top-level keys: seed, threads; sections: [data]");
     expect_load_error("hint.ini", "d = 20\n", SPECL_EINVAL, 1, "(did you mean data.d?)");

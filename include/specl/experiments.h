@@ -53,12 +53,11 @@ typedef struct specl_hc_claim_spec {
     const char *id;
     specl_hypercube_params data;
     specl_model_spec model;      /* cls, k, init_scale (d is taken from data) */
-    specl_train_spec train;
+    specl_train_spec train;      /* unresolved: its budget is scaled per swept λ */
     specl_eval_spec eval;
     int seeds;                   /* number of seeds for success-rate claims */
     const char *ks;              /* comma-separated k values to sweep ("" = model.k) */
     const char *lambdas;         /* comma-separated λ values to sweep ("" = train.lambda) */
-    int steps_scale_lambda;      /* 1: steps·max(1, λ) */
     double tol;                  /* claim tolerance (meaning per claim, stated in its setting) */
     int min_success;             /* C07: successes required out of `seeds` */
 } specl_hc_claim_spec;

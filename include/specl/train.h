@@ -79,12 +79,24 @@ void specl_optimizer_free(specl_optimizer *o);
 void specl_optimizer_step(specl_optimizer *o, float *params, const float *grads, double lr);
 
 /* ---- trainer ---- */
+/* How the budget grows with λ (L_λ only). The regularizer's gradient noise grows like λ/batch
+ * while the alignment signal that removes spurious directions does not, so at a fixed budget the
+ * gap to the optimum grows with λ. SCALE_BATCH multiplies the batch by max(1, λ): the ratio of
+ * signal to noise, and so the trajectory of Adam, is then that of λ = 1 (measured best);
+ * SCALE_STEPS multiplies the number of steps instead. The cost grows like max(1, λ) either way. */
+typedef enum { SPECL_SCALE_NONE = 0, SPECL_SCALE_BATCH, SPECL_SCALE_STEPS } specl_budget_scale;
+
 typedef struct specl_train_spec {
     specl_loss_spec loss;
     specl_opt_spec opt;
     long steps;
     int batch;
+    specl_budget_scale scale;
 } specl_train_spec;
+
+/* The spec with its budget scaled for its λ (scale becomes NONE). Callers size models for the
+ * resolved batch. SPECL_EINVAL if the scaled batch or steps overflow. */
+int specl_train_resolve(const specl_train_spec *ts, specl_train_spec *out);
 
 typedef struct specl_step_info {
     long step, steps;

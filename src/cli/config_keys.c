@@ -56,6 +56,8 @@ const specl_cfg_key specl_cfg_keys[] = {
      "adam (AdamW, decoupled weight decay) or sgd with momentum"},
     {"train", "lr", SPECL_CFG_DOUBLE, "0.01", 1e-9, 100, NULL, "peak learning rate"},
     {"train", "momentum", SPECL_CFG_DOUBLE, "0.9", 0, 0.999999, NULL, "sgd: momentum"},
+    {"train", "beta1", SPECL_CFG_DOUBLE, "0.9", 0, 0.999999, NULL, "adam: decay of the first moment"},
+    {"train", "beta2", SPECL_CFG_DOUBLE, "0.999", 0, 0.999999, NULL, "adam: decay of the second moment"},
     {"train", "weight_decay", SPECL_CFG_DOUBLE, "0", 0, 1, NULL, "weight decay coefficient"},
     {"train", "schedule", SPECL_CFG_ENUM, "cosine", NO_RANGE, "cosine|constant",
      "learning-rate schedule after the warm-up"},
@@ -63,9 +65,9 @@ const specl_cfg_key specl_cfg_keys[] = {
      "steps of linear warm-up from 0 to lr"},
     {"train", "lr_min", SPECL_CFG_DOUBLE, "0", 0, 100, NULL, "cosine: final learning rate"},
     {"train", "steps", SPECL_CFG_INT, "4000", 1, 1e9, NULL, "number of optimizer steps"},
-    {"train", "batch", SPECL_CFG_INT, "2048", 2, 1000000, NULL, "positive pairs per step"},
-    {"train", "steps_scale", SPECL_CFG_ENUM, "lambda", NO_RANGE, "lambda|none",
-     "lambda: run steps*max(1, lambda) steps, since convergence slows as lambda grows"},
+    {"train", "batch", SPECL_CFG_INT, "4096", 2, 1000000, NULL, "positive pairs per step"},
+    {"train", "budget_scale", SPECL_CFG_ENUM, "batch", NO_RANGE, "batch|steps|none",
+     "L_lambda at lambda > 1: multiply the batch (or the steps) by lambda, since convergence slows as lambda grows"},
 
     /* eval: probes on the learned embeddings */
     {"eval", "n_train", SPECL_CFG_INT, "20000", 1, 1e8, NULL,

@@ -30,14 +30,17 @@ static void claim_spec_(const specl_config *c, const specl_source *src, specl_hc
     h->data.label_seed = (uint64_t)specl_config_int(c, "data.label_seed");
     cli_model_spec(c, src, &h->model);
     cli_train_spec(c, &h->train);
-    h->train.steps = (long)specl_config_int(c, "train.steps");   /* the claim scales per lambda itself */
+    /* the claim sweeps lambda and resolves the budget per value itself */
+    h->train.steps = (long)specl_config_int(c, "train.steps");
+    h->train.batch = (int)specl_config_int(c, "train.batch");
+    const char *bs = specl_config_str(c, "train.budget_scale");
+    h->train.scale = !strcmp(bs, "batch") ? SPECL_SCALE_BATCH : !strcmp(bs, "steps") ? SPECL_SCALE_STEPS : SPECL_SCALE_NONE;
     cli_eval_spec(c, &h->eval);
     h->seeds = (int)specl_config_int(c, "claim.seeds");
     h->min_success = (int)specl_config_int(c, "claim.min_success");
     h->ks = specl_config_str(c, "claim.ks");
     h->lambdas = specl_config_str(c, "claim.lambdas");
     h->tol = specl_config_double(c, "claim.tol");
-    h->steps_scale_lambda = strcmp(specl_config_str(c, "train.steps_scale"), "lambda") == 0;
 }
 
 /* Run one experiment file; append its record to claims and its resolved config to settings. */

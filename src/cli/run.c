@@ -58,17 +58,22 @@ int cli_train_spec(const specl_config *c, specl_train_spec *ts) {
     ts->opt.lr = specl_config_double(c, "train.lr");
     ts->opt.momentum = specl_config_double(c, "train.momentum");
     ts->opt.weight_decay = specl_config_double(c, "train.weight_decay");
-    ts->opt.beta1 = 0.9; ts->opt.beta2 = 0.999; ts->opt.eps = 1e-8;
+    ts->opt.beta1 = specl_config_double(c, "train.beta1");
+    ts->opt.beta2 = specl_config_double(c, "train.beta2");
+    ts->opt.eps = 1e-8;
     ts->opt.schedule = strcmp(specl_config_str(c, "train.schedule"), "constant") == 0 ? SPECL_SCHED_CONSTANT : SPECL_SCHED_COSINE;
     ts->opt.warmup = (long)specl_config_int(c, "train.warmup");
     ts->opt.lr_min = specl_config_double(c, "train.lr_min");
     ts->batch = (int)specl_config_int(c, "train.batch");
     ts->steps = (long)specl_config_int(c, "train.steps");
-    if (strcmp(specl_config_str(c, "train.steps_scale"), "lambda") == 0 && ts->loss.lambda > 1)
-        ts->steps = (long)ceil((double)ts->steps * ts->loss.lambda);
+    const char *bs = specl_config_str(c, "train.budget_scale");
+    ts->scale = !strcmp(bs, "batch") ? SPECL_SCALE_BATCH : !strcmp(bs, "steps") ? SPECL_SCALE_STEPS : SPECL_SCALE_NONE;
     if (ts->opt.lr_min > ts->opt.lr)
         return specl_error(SPECL_EINVAL, "%s: train.lr_min = %g exceeds train.lr = %g",
                            specl_config_origin(c, "train.lr_min"), ts->opt.lr_min, ts->opt.lr);
+    specl_train_spec unscaled = *ts;
+    int st = specl_train_resolve(&unscaled, ts);
+    if (st) return specl_error(st, "%s: %s", specl_config_origin(c, "train.budget_scale"), specl_error_detail());
     if (ts->opt.warmup >= ts->steps)
         return specl_error(SPECL_EINVAL, "%s: train.warmup = %ld must be below the number of steps (%ld)",
                            specl_config_origin(c, "train.warmup"), ts->opt.warmup, ts->steps);

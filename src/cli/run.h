@@ -8,7 +8,7 @@
 int cli_make_source(const specl_config *c, specl_source **out);
 /* Model spec from the config; cls points into the config, valid while it lives. */
 int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_spec *ms);
-/* Training spec; steps already scaled by train.steps_scale. */
+/* Training spec with its budget resolved for train.lambda (train.budget_scale). */
 int cli_train_spec(const specl_config *c, specl_train_spec *ts);
 void cli_eval_spec(const specl_config *c, specl_eval_spec *e);
 /* Report an error in the CLI's one-line form and return the exit status: 2 for usage and input

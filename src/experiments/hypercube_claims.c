@@ -28,14 +28,14 @@ static int train_(const specl_hc_claim_spec *sp, const specl_source *src, const 
                   uint64_t seed, specl_step_cb cb, void *ctx, specl_model **out) {
     specl_model_spec ms = sp->model;
     ms.cls = cls; ms.d = src->d; ms.k = k;
-    specl_train_spec ts = sp->train;
-    ts.loss.lambda = lambda;
-    if (sp->steps_scale_lambda && lambda > 1) ts.steps = (long)ceil(ts.steps * lambda);
+    specl_train_spec ts, unscaled = sp->train;
+    unscaled.loss.lambda = lambda;
+    int st = specl_train_resolve(&unscaled, &ts);
+    if (st) return st;
     specl_rng ri, rd;
     specl_rng_derive(&ri, seed, "init");
     specl_rng_derive(&rd, seed, "data");
-    int st = specl_model_create(&ms, 2 * ts.batch > 8192 ? 2 * ts.batch : 8192, out);
-    if (st) return st;
+    if ((st = specl_model_create(&ms, 2 * ts.batch > 8192 ? 2 * ts.batch : 8192, out))) return st;
     specl_model_init(*out, ms.init_scale, &ri);
     st = specl_train(*out, src, &ts, &rd, cb, ctx);
     if (st) { specl_model_free(*out); *out = NULL; }
@@ -191,7 +191,8 @@ static int lower_(const specl_hc_claim_spec *sp, const specl_source *src, int s,
     return st;
 }
 
-/* Does every unit of a relu1 model fire on exactly one invariant pattern (on fresh samples)? */
+/* Does every unit of a relu1 model fire on exactly one invariant pattern, a different one for each
+ * unit (the one-hot minimizer up to a permutation), on fresh samples? */
 static int one_pattern_per_unit_(specl_model *m, const specl_source *src, uint64_t seed, int *ok) {
     int n = 4096, k = m->k;
     specl_batch b;
@@ -211,7 +212,10 @@ static int one_pattern_per_unit_(specl_model *m, const specl_source *src, uint64
                 if (first[j] < 0) first[j] = b.cluster[i];
                 else if (first[j] != b.cluster[i]) *ok = 0;
             }
-    for (int j = 0; j < k && !st; j++) *ok &= first[j] >= 0;
+    for (int j = 0; j < k && !st; j++) {   /* every unit fires, each on its own pattern */
+        *ok &= first[j] >= 0;
+        for (int i = 0; i < j; i++) *ok &= first[i] != first[j];
+    }
     if (f && first) specl_batch_free(&b);
     free(f); free(first);
     return st;
@@ -275,7 +279,8 @@ int specl_claim_hypercube(const specl_hc_claim_spec *sp, specl_step_cb cb, void 
     snprintf(c->setting, sizeof c->setting, "hypercube d=%d s=%d tau~U[%g,%g] labels=%s; class %s k=%s lambda=%s; %s lr=%g batch=%d steps=%ld%s; seed=%llu",
              sp->data.d, s, sp->data.tau_lo, sp->data.tau_hi, sp->data.labels, sp->model.cls, sp->ks, sp->lambdas,
              sp->train.opt.kind == SPECL_OPT_ADAM ? "adam" : "sgd", sp->train.opt.lr, sp->train.batch, sp->train.steps,
-             sp->steps_scale_lambda ? " x max(1, lambda)" : "", (unsigned long long)sp->eval.seed);
+             sp->train.scale == SPECL_SCALE_BATCH ? " (batch x max(1, lambda))" : sp->train.scale == SPECL_SCALE_STEPS ? " (steps x max(1, lambda))" : "",
+             (unsigned long long)sp->eval.seed);
     if (!strcmp(sp->id, "C03")) st = c03_(sp, src, cb, ctx, c);
     else if (!strcmp(sp->id, "C04")) st = c04_c06_(sp, src, s, 0, cb, ctx, c);
     else if (!strcmp(sp->id, "C06")) st = c04_c06_(sp, src, s, 1, cb, ctx, c);

@@ -28,6 +28,7 @@ static int bufs_init_(trainer_bufs *t, const specl_source *src, int n, int k) {
 
 static int check_spec_(const specl_model *m, const specl_train_spec *ts) {
     if (ts->batch < 2) return specl_error(SPECL_EINVAL, "train.batch = %d: expected at least 2 pairs", ts->batch);
+    if (ts->scale != SPECL_SCALE_NONE) return specl_error(SPECL_EINVAL, "training spec not resolved (call specl_train_resolve)");
     if (ts->steps < 1) return specl_error(SPECL_EINVAL, "train.steps = %ld: expected at least 1", ts->steps);
     if (2 * ts->batch > m->max_n) return specl_error(SPECL_EINVAL, "model capacity %d rows < 2 x batch %d", m->max_n, ts->batch);
     if (!(ts->opt.lr > 0) || !isfinite(ts->opt.lr)) return specl_error(SPECL_EINVAL, "train.lr = %g: expected lr > 0", ts->opt.lr);
@@ -48,6 +49,23 @@ static int step_(specl_model *m, trainer_bufs *t, const specl_train_spec *ts, lo
     *gn = sqrt(specl_sumsq(m->grads, m->n_params));
     if (!isfinite(*gn))
         return specl_error(SPECL_ENUMERIC, "gradient norm is %g at step %ld (hint: lower train.lr)", *gn, step);
+    return SPECL_OK;
+}
+
+int specl_train_resolve(const specl_train_spec *ts, specl_train_spec *out) {
+    *out = *ts;
+    out->scale = SPECL_SCALE_NONE;
+    double f = ts->loss.kind == SPECL_LOSS_LAMBDA && ts->loss.lambda > 1 ? ts->loss.lambda : 1.0;
+    if (ts->scale == SPECL_SCALE_BATCH) {
+        double b = ceil(ts->batch * f);
+        if (b > 1 << 24) return specl_error(SPECL_EINVAL, "batch %d scaled by lambda = %g exceeds 2^24 pairs", ts->batch, f);
+        out->batch = (int)b;
+    } else if (ts->scale == SPECL_SCALE_STEPS) {
+        double st = ceil((double)ts->steps * f);
+        if (st > 1e12) return specl_error(SPECL_EINVAL, "steps %ld scaled by lambda = %g exceed 1e12", ts->steps, f);
+        out->steps = (long)st;
+        if (out->opt.warmup > 0) out->opt.warmup = (long)ceil((double)out->opt.warmup * f);
+    }
     return SPECL_OK;
 }
 
