@@ -115,3 +115,43 @@ e2e thm53_k_eq_s 5 1 'assert max(err) <= 1e-3'
 e2e thm53_k_lt_s 3 1 'assert abs(sum(err) / s - (1 - k / s)) <= 0.02'
 e2e thm53_k_gt_s 8 1 'assert max(err) <= 1e-3'
 e2e thm53_k_eq_s_lambda01 5 0.1 'assert max(err) <= 1e-3'
+
+# ---- spectral2021 (HaoChen et al. 2021 loss, clip radius sqrt(mu)) reaches the same minimizer;
+#      its L_1 is then ~0 since L_1 - k equals the 2021 loss when nothing is clipped (C01) ----
+"$B" train --set train.loss=spectral2021 --set train.mu=10 --set train.batch=1024 --set eval.knn=1 \
+  --set eval.n_train=5000 --set eval.n_test=2000 --out "$T/sp" --quiet 2>"$T/err" && $PY - "$T/sp/results.json" <<'PY' \
+  && pass spectral2021_trains || fail spectral2021_trains "$(cat "$T/err")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["loss_exact"] and r["loss"] < 1e-3, r["loss"]
+assert all(p["error"] <= 1e-3 and p["knn_accuracy"] == 1 for p in r["probe"]), r["probe"]
+PY
+
+# ---- reproduce: the exact claims run fast; records are complete; bad input writes nothing ----
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+"$B" reproduce --experiments "$ROOT/experiments" --only C05,C08 --out "$T/rep" >"$T/out" 2>"$T/err" && $PY - "$T/rep" <<'PY' \
+  && pass reproduce_exact_claims || fail reproduce_exact_claims "$(cat "$T/err")"
+import json, sys
+r = json.load(open(sys.argv[1] + "/results.json"))
+assert [c["id"] for c in r["claims"]] == ["C05", "C08"]
+for c in r["claims"]:
+    assert set(c) >= {"id", "source", "setting", "predicted", "measured", "holds"} and c["holds"] is True, c
+assert set(r["settings"]) == {"C05", "C08"} and r["versions"]["specl"]
+md = open(sys.argv[1] + "/report.md").read()
+assert "| C05 |" in md and "| C08 |" in md
+PY
+"$B" reproduce --experiments "$ROOT/experiments" --only C07 --set claim.seeds=2 --set train.steps=300 --set eval.pop_pairs=20000 \
+  --set eval.n_train=2000 --set eval.n_test=2000 --out "$T/rep7" >"$T/out" 2>"$T/err" && $PY - "$T/rep7/results.json" <<'PY' \
+  && pass reproduce_c07_records_seeds || fail reproduce_c07_records_seeds "$(cat "$T/err")"
+import json, sys
+c = json.load(open(sys.argv[1]))["claims"][0]
+assert c["id"] == "C07" and len(c["details"]["random_init"]) == 2
+assert c["details"]["explicit_loss_mc"] < 1e-2 and all(p["error"] < 1e-6 for p in c["details"]["explicit_probe"])
+assert c["holds"] is False   # min_success 8 cannot be met by 2 seeds
+PY
+expect_err reproduce_only_none 2 'no experiment matches' -- reproduce --experiments "$ROOT/experiments" --only C99 --out "$T/rep9"
+expect_err reproduce_no_dir 2 'cannot open the experiments directory' -- reproduce --experiments "$T/none" --out "$T/rep9"
+mkdir -p "$T/exp"; printf '[claim]\nid = C05\n[model]\nk = 0\n' >"$T/exp/bad.ini"
+expect_err reproduce_bad_config 2 'bad.ini:4: .*model.k' -- reproduce --experiments "$T/exp" --out "$T/rep9"
+expect_err reproduce_no_out 2 'missing --out' -- reproduce
+[ ! -e "$T/rep9" ] && pass reproduce_no_partial_output || fail reproduce_no_partial_output "output directory created"
