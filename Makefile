@@ -9,7 +9,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := openblas lapacke inih libcjson
+PKGS    := openblas lapacke arpack inih libcjson
 OPT     ?= -O2
 CFLAGS  += $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
            -fopenmp -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -7,6 +7,8 @@
 #include "specl/data.h"
 #include "specl/model.h"
 #include "specl/eval.h"
+#include "specl/graph.h"
+#include "specl/spectral.h"
 #include "specl/theory.h"
 #include "specl/train.h"
 #endif

@@ -2,7 +2,7 @@
 # Install the Debian packages that specl's build, tests and main job need; skip what is installed.
 # Run by `make test` and `make reproduce`, so a fresh machine needs no other step.
 set -euo pipefail
-pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev
+pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libarpack2-dev libinih-dev libcjson-dev
       zlib1g-dev python3 python3-numpy gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
