@@ -131,7 +131,7 @@ TEST(hypercube_pairs_structure) {
     CHECK(strcmp(src->labelings[4].name, "x1") == 0 && strcmp(src->labelings[6].name, "x3") == 0);
     CHECK(src->labelings[0].scalar && src->labelings[0].dim == 1 && src->labelings[0].classes == 2);
     CHECK(specl_source_target_offset(src, 3) == 3 && specl_source_target_offset(src, 4) == 7);
-    CHECK(src->n_natural == 512 && src->n_clusters == 8);
+    CHECK(src->n_support == 512 && src->n_clusters == 8);
     const int n = 3000;
     specl_batch b;
     CHECK_OK(specl_batch_alloc(&b, n, src));
@@ -207,7 +207,7 @@ static void pattern_map_(const specl_source *src, int s, int32_t *map) {
     int64_t cl;
     double p;
     for (int64_t i = 0; i < (1 << s); i++) {
-        CHECK_OK(specl_source_natural(src, i, x, lab, tg, &cl, &p));
+        CHECK_OK(specl_source_support(src, i, x, lab, tg, &cl, &p));
         CHECK(cl == i);
         map[i] = lab[0];
     }
@@ -254,15 +254,15 @@ TEST(hypercube_natural_enumeration) {
     int d = 7, s = 2;
     specl_source *src = hc_(d, s, 0.5, 1.0, "x2,patterns:2", 3);
     if (!src) return;
-    CHECK(src->n_natural == 128);
+    CHECK(src->n_support == 128);
     double tot = 0;
     int ok = 1;
     float x[7], tg[3];
     int32_t lab[2];
-    for (int64_t i = 0; i < src->n_natural; i++) {
+    for (int64_t i = 0; i < src->n_support; i++) {
         int64_t cl;
         double p;
-        CHECK_OK(specl_source_natural(src, i, x, lab, tg, &cl, &p));
+        CHECK_OK(specl_source_support(src, i, x, lab, tg, &cl, &p));
         tot += p;
         for (int j = 0; j < d; j++) if (x[j] != (((i >> j) & 1) ? 1.0f : -1.0f)) ok = 0;
         if (cl != (i & 3) || tg[0] != x[1] || lab[0] != (x[1] > 0)) ok = 0;
@@ -271,15 +271,15 @@ TEST(hypercube_natural_enumeration) {
     CHECK_NEAR(tot, 1.0, 1e-12);
     int64_t cl;
     double p;
-    CHECK(specl_source_natural(src, 128, x, lab, tg, &cl, &p) == SPECL_EINVAL);
-    CHECK(specl_source_natural(src, -1, x, lab, tg, &cl, &p) == SPECL_EINVAL);
+    CHECK(specl_source_support(src, 128, x, lab, tg, &cl, &p) == SPECL_EINVAL);
+    CHECK(specl_source_support(src, -1, x, lab, tg, &cl, &p) == SPECL_EINVAL);
     specl_source_free(src);
     /* large d: no enumeration, natural ids still present up to d = 62 */
     src = hc_(30, 2, 0.5, 1.0, "", 0);
     if (!src) return;
-    CHECK(src->n_natural == 0);
+    CHECK(src->n_support == 0);
     float xx[30];
-    CHECK(specl_source_natural(src, 0, xx, lab, tg, &cl, &p) == SPECL_EUNSUPPORTED);
+    CHECK(specl_source_support(src, 0, xx, lab, tg, &cl, &p) == SPECL_EUNSUPPORTED);
     specl_batch b;
     specl_rng r;
     specl_rng_seed(&r, 2);
@@ -495,7 +495,7 @@ static void sh_free_(specl_source *src) {
     if (sh) specl_source_free(sh->inner);
     free(sh);
 }
-static const specl_source_ops sh_ops_ = { sh_sample_, sh_moments_, NULL, sh_free_ };
+static const specl_source_ops sh_ops_ = { sh_sample_, sh_moments_, NULL, NULL, sh_free_ };
 
 static specl_source *shifted_(int d, int s, specl_rng *r) {
     specl_source *src = calloc(1, sizeof *src);
@@ -649,7 +649,7 @@ TEST(population_table_exact) {
     CHECK(exact == 1);
     CHECK_NEAR(L, 2.5 * reg, 1e-6 * (1 + reg));
     double lc[9];
-    CHECK_OK(specl_population_cov_natural(m, src, lc));
+    CHECK_OK(specl_population_cov_support(m, src, lc));
     for (int e = 0; e < 9; e++) CHECK_NEAR(lc[e], cov[e], 1e-6);
     CHECK(specl_population_loss(m, src, 0.0, 0, NULL, &L, &exact) == SPECL_EINVAL);
     specl_model_free(m);
@@ -752,7 +752,7 @@ TEST(construct_thm53_lower) {
             int32_t lab;
             int64_t cl;
             ids[i] = i;
-            CHECK_OK(specl_source_natural(src, i, x, &lab, tg, &cl, &w[i]));
+            CHECK_OK(specl_source_support(src, i, x, &lab, tg, &cl, &w[i]));
             y[i] = tg[0];
         }
         float xs[64 * 6] = { 0 };
@@ -807,7 +807,7 @@ TEST(construct_thm56_lower) {
             int32_t lab;
             int64_t cl;
             ids[i] = i;
-            CHECK_OK(specl_source_natural(src, i, x, &lab, y + i * 4, &cl, &w[i]));
+            CHECK_OK(specl_source_support(src, i, x, &lab, y + i * 4, &cl, &w[i]));
         }
         float xs[64 * 6] = { 0 };
         CHECK_OK(specl_model_apply(m, 64, xs, ids, f));

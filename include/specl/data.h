@@ -2,16 +2,23 @@
  *
  * A pair source draws n positive pairs: two views x1, x2 of one natural datum x̄, together with
  * the natural-datum id, the fine cluster id (a connected piece of the positive-pair graph), the
- * implementable cluster id (the cluster the paper's restricted class can implement), and the
- * downstream targets of each labelling the source was created with. Optional hooks give closed
- * forms where they exist: moments() for Σ = E[xxᵀ] and Σ_Δ = E[(x − x⁺)(x − x⁺)ᵀ], and
- * natural() to enumerate a finite natural support with its probabilities (datum i of the
- * enumeration is the datum whose natural id is i).
+ * implementable cluster id (the cluster the paper's restricted class can implement), the id of
+ * each view in the source's finite support, and the downstream targets of each labelling the
+ * source was created with. Optional hooks give closed forms where they exist:
+ *   moments()      Σ = E[xxᵀ] and Σ_Δ = E[(x − x⁺)(x − x⁺)ᵀ] (and the mean);
+ *   support()      the finite support, point by point with its probability;
+ *   exact_graph()  the positive-pair graph over that support (vertex i = support point i).
+ *
+ * The support is the finite set the `table` class keeps one free vector for: the vertices of
+ * the positive-pair graph for graph sources (clusters); for the hypercube, whose augmentations
+ * are continuous, the 2^d natural data (both views of a pair then map to the same row, which
+ * is the paper's universal class of Thm 5.3 and 5.6 acting on the natural datum).
  */
 #ifndef SPECL_DATA_H
 #define SPECL_DATA_H
 
 #include "base.h"
+#include "graph.h"
 
 /* A labelling of the natural data: a scalar ±1 target (dim = 1, classes = 2) or one-hot targets
  * over `classes` classes (dim = classes). */
@@ -27,7 +34,8 @@ typedef struct specl_labeling {
 typedef struct specl_batch {
     int n, d, cap;
     float *x;          /* (2, n, d): view 1 rows 0..n-1, then view 2 rows (x2 = x + n*d) */
-    int64_t *natural;  /* (n) natural-datum id, -1 if the support is too large to index */
+    int64_t *natural;  /* (n) natural-datum id, -1 if unknown or too large to index */
+    int64_t *view;     /* (2, n) support id of each view (the table's row), -1 if none */
     int64_t *fine;     /* (n) fine cluster id (connected piece of the positive-pair graph) */
     int64_t *cluster;  /* (n) implementable cluster id */
     int32_t *label;    /* (n, L) class of each labelling */
@@ -40,11 +48,12 @@ typedef struct specl_source_ops {
     int (*sample)(const specl_source *src, int n, specl_rng *rng, specl_batch *b);
     /* Optional: mean (d), sigma (d,d) = E[xxᵀ], sigma_delta (d,d) = E[(x−x⁺)(x−x⁺)ᵀ]. */
     int (*moments)(const specl_source *src, double *mean, double *sigma, double *sigma_delta);
-    /* Optional: natural datum i of the finite support (0 ≤ i < n_natural): an input x (d) that
-     * the models can evaluate (a view of it, e.g. with every augmentation factor 1), its labels
-     * (L), targets (T), implementable cluster, and its probability. */
-    int (*natural)(const specl_source *src, int64_t i, float *x, int32_t *label, float *target,
+    /* Optional: point i of the finite support (0 ≤ i < n_support): an input x (d) that the models
+     * can evaluate, its labels (L), targets (T), implementable cluster, and its probability. */
+    int (*support)(const specl_source *src, int64_t i, float *x, int32_t *label, float *target,
                    int64_t *cluster, double *prob);
+    /* Optional: the positive-pair graph over the support (caller frees with specl_graph_free). */
+    int (*exact_graph)(const specl_source *src, specl_graph *g);
     void (*free_impl)(specl_source *src);
 } specl_source_ops;
 
@@ -52,7 +61,7 @@ struct specl_source {
     const specl_source_ops *ops;
     char kind[32];
     int d;                       /* input dimension */
-    int64_t n_natural;           /* size of the finite natural support, 0 if infinite/too large */
+    int64_t n_support;           /* size of the finite support, 0 if infinite or too large */
     int64_t n_clusters;          /* number of implementable clusters, 0 if unknown */
     int n_labelings;
     specl_labeling labelings[SPECL_MAX_LABELINGS];
@@ -66,8 +75,10 @@ void specl_batch_free(specl_batch *b);
 int specl_source_sample(const specl_source *src, int n, specl_rng *rng, specl_batch *b);
 int specl_source_has_moments(const specl_source *src);
 int specl_source_moments(const specl_source *src, double *mean, double *sigma, double *sigma_delta);
-int specl_source_natural(const specl_source *src, int64_t i, float *x, int32_t *label,
+int specl_source_support(const specl_source *src, int64_t i, float *x, int32_t *label,
                          float *target, int64_t *cluster, double *prob);
+int specl_source_exact_graph(const specl_source *src, specl_graph *g);
+int specl_source_has_graph(const specl_source *src);
 void specl_source_free(specl_source *src);
 /* Offset of labelling j inside a target row. */
 int specl_source_target_offset(const specl_source *src, int j);

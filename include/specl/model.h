@@ -11,7 +11,7 @@
  *   affine   f(x) = Ux + b
  *   relu1    f(x) = σ(Ux + b)              Def. 5.5
  *   mlp      depth layers of width `width` with ReLU, then a linear layer to k (with bias)
- *   table    one free k-vector per natural datum: f(x) = T[id(x)]  (needs a finite support)
+ *   table    one free k-vector per point of a finite support: f(x) = T[id(x)] (see data.h)
  */
 #ifndef SPECL_MODEL_H
 #define SPECL_MODEL_H
@@ -24,7 +24,7 @@ typedef struct specl_layer {
     specl_layer_kind kind;
     int in, out;          /* row widths of input and output */
     int bias;             /* dense: has a bias vector */
-    int64_t rows;         /* table: number of natural data */
+    int64_t rows;         /* table: size of the support */
     size_t w, b;          /* offsets of weight (out,in) / table (rows,out) and bias (out) in params */
     size_t act;           /* offset of this layer's output (max_n, out) in the activation buffer */
 } specl_layer;
@@ -35,7 +35,7 @@ typedef struct specl_model_spec {
     const char *cls;      /* "linear", "affine", "relu1", "mlp", "table" */
     int d, k;             /* input and output dimension */
     int depth, width;     /* mlp: number of hidden layers and their width */
-    int64_t table_rows;   /* table: size of the natural support */
+    int64_t table_rows;   /* table: size of the support */
     double init_scale;    /* multiplies the default init std (1/√fan_in dense, 1/√k table) */
 } specl_model_spec;
 
@@ -59,7 +59,7 @@ void specl_model_free(specl_model *m);
 /* Random init from rng: dense weights N(0, (scale²/fan_in)), biases 0, table N(0, scale²/k). */
 void specl_model_init(specl_model *m, double init_scale, specl_rng *rng);
 void specl_model_zero_grad(specl_model *m);
-/* x (n,d); ids (n) natural-datum ids, needed only by table models (NULL otherwise).
+/* x (n,d); ids (n) support ids (batch.view), needed only by table models (NULL otherwise).
  * out (n,k) receives f(x); it may alias nothing. The activations of this call are cached. */
 int specl_model_forward(specl_model *m, int n, const float *x, const int64_t *ids, float *out);
 /* dout (n,k) = ∂loss/∂f for the rows of the last forward; grads += ∂loss/∂params. */

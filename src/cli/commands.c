@@ -277,7 +277,7 @@ int cli_embed(int argc, char **argv) {
     for (int64_t i = 0; i < n && !st; i += 2048) {
         int cnt = (int)(n - i < 2048 ? n - i : 2048);
         st = specl_source_sample(r.src, cnt, &rng, &b);
-        if (!st) st = specl_model_apply(m, cnt, b.x, b.natural, f + (size_t)i * k);
+        if (!st) st = specl_model_apply(m, cnt, b.x, b.view, f + (size_t)i * k);
         if (!st) memcpy(lab + (size_t)i * L, b.label, sizeof(int32_t) * cnt * L);
     }
     if (f && lab) specl_batch_free(&b);

@@ -39,10 +39,10 @@ int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_s
     ms->width = (int)specl_config_int(c, "model.width");
     ms->init_scale = specl_config_double(c, "model.init_scale");
     if (strcmp(ms->cls, "table") == 0) {
-        if (src->n_natural <= 0 || src->n_natural > (1 << 16))
+        if (src->n_support <= 0 || src->n_support > (1 << 16))
             return specl_error(SPECL_EINVAL, "%s: model.class = table needs a finite natural support of at most 2^16 data "
                                "(hypercube with d <= 16; data.d = %d)", specl_config_origin(c, "model.class"), src->d);
-        ms->table_rows = src->n_natural;
+        ms->table_rows = src->n_support;
     }
     return SPECL_OK;
 }

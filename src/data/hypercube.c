@@ -69,6 +69,7 @@ static int hc_sample_(const specl_source *src, int n, specl_rng *rng, specl_batc
             c[j] *= (float)(h->tau_lo + span * (double)((u >> 8) & 0xFFFFFF) * 0x1.0p-24);
         }
         b->natural[i] = d <= 62 ? id : -1;
+        b->view[i] = b->view[i + n] = d <= HC_MAX_ENUM_D ? id : -1;   /* the support: natural data */
         b->fine[i] = b->natural[i];
         b->cluster[i] = s <= 62 ? (id & (((int64_t)1 << s) - 1)) : -1;
     }
@@ -92,7 +93,7 @@ static int hc_moments_(const specl_source *src, double *mean, double *sigma, dou
     return SPECL_OK;
 }
 
-static int hc_natural_(const specl_source *src, int64_t i, float *x, int32_t *label, float *target,
+static int hc_support_(const specl_source *src, int64_t i, float *x, int32_t *label, float *target,
                        int64_t *cluster, double *prob) {
     const hypercube *h = src->impl;
     for (int j = 0; j < h->d; j++) x[j] = ((i >> j) & 1) ? 1.0f : -1.0f;
@@ -109,7 +110,7 @@ static void hc_free_(specl_source *src) {
     free(h);
 }
 
-static const specl_source_ops hc_ops_ = { hc_sample_, hc_moments_, hc_natural_, hc_free_ };
+static const specl_source_ops hc_ops_ = { hc_sample_, hc_moments_, hc_support_, NULL, hc_free_ };
 
 /* Parse one labelling spec into lab / desc. */
 static int hc_parse_label_(specl_source *src, hypercube *h, const char *spec, uint64_t seed) {
@@ -187,7 +188,7 @@ int specl_hypercube_new(const specl_hypercube_params *p, specl_source **out) {
     src->impl = h;
     snprintf(src->kind, sizeof src->kind, "hypercube");
     src->d = p->d;
-    src->n_natural = p->d <= HC_MAX_ENUM_D ? (int64_t)1 << p->d : 0;
+    src->n_support = p->d <= HC_MAX_ENUM_D ? (int64_t)1 << p->d : 0;
     src->n_clusters = p->s <= 62 ? (int64_t)1 << p->s : 0;
     int st = hc_parse_labels_(src, h, p->labels, p->label_seed);
     if (st) { specl_source_free(src); return st; }

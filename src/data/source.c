@@ -11,11 +11,12 @@ int specl_batch_alloc(specl_batch *b, int cap, const specl_source *src) {
     size_t T = (size_t)(src->target_dim > 0 ? src->target_dim : 1);
     b->x = malloc(sizeof(float) * 2 * n * d);
     b->natural = malloc(sizeof(int64_t) * n);
+    b->view = malloc(sizeof(int64_t) * 2 * n);
     b->fine = malloc(sizeof(int64_t) * n);
     b->cluster = malloc(sizeof(int64_t) * n);
     b->label = malloc(sizeof(int32_t) * n * L);
     b->target = malloc(sizeof(float) * n * T);
-    if (!b->x || !b->natural || !b->fine || !b->cluster || !b->label || !b->target) {
+    if (!b->x || !b->natural || !b->view || !b->fine || !b->cluster || !b->label || !b->target) {
         specl_batch_free(b);
         return specl_error(SPECL_ENOMEM, "cannot allocate a batch of %d pairs of dimension %d", cap, src->d);
     }
@@ -25,7 +26,7 @@ int specl_batch_alloc(specl_batch *b, int cap, const specl_source *src) {
 }
 
 void specl_batch_free(specl_batch *b) {
-    free(b->x); free(b->natural); free(b->fine); free(b->cluster); free(b->label); free(b->target);
+    free(b->x); free(b->natural); free(b->view); free(b->fine); free(b->cluster); free(b->label); free(b->target);
     memset(b, 0, sizeof *b);
 }
 
@@ -42,12 +43,19 @@ int specl_source_moments(const specl_source *src, double *mean, double *sigma, d
     return src->ops->moments(src, mean, sigma, sigma_delta);
 }
 
-int specl_source_natural(const specl_source *src, int64_t i, float *x, int32_t *label, float *target,
+int specl_source_support(const specl_source *src, int64_t i, float *x, int32_t *label, float *target,
                          int64_t *cluster, double *prob) {
-    if (!src->ops->natural || src->n_natural <= 0)
-        return specl_error(SPECL_EUNSUPPORTED, "source '%s' has no enumerable natural support", src->kind);
-    if (i < 0 || i >= src->n_natural) return specl_error(SPECL_EINVAL, "natural datum %lld out of range", (long long)i);
-    return src->ops->natural(src, i, x, label, target, cluster, prob);
+    if (!src->ops->support || src->n_support <= 0)
+        return specl_error(SPECL_EUNSUPPORTED, "source '%s' has no enumerable finite support", src->kind);
+    if (i < 0 || i >= src->n_support) return specl_error(SPECL_EINVAL, "support point %lld out of range", (long long)i);
+    return src->ops->support(src, i, x, label, target, cluster, prob);
+}
+
+int specl_source_has_graph(const specl_source *src) { return src->ops->exact_graph != NULL; }
+
+int specl_source_exact_graph(const specl_source *src, specl_graph *g) {
+    if (!src->ops->exact_graph) return specl_error(SPECL_EUNSUPPORTED, "source '%s' has no finite positive-pair graph", src->kind);
+    return src->ops->exact_graph(src, g);
 }
 
 void specl_source_free(specl_source *src) {

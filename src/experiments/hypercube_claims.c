@@ -176,7 +176,7 @@ static int lower_(const specl_hc_claim_spec *sp, const specl_source *src, int s,
     double worst = INFINITY;
     cJSON *pr = cJSON_AddArrayToObject(c->details, "probe");
     for (int j = 0; j < src->n_labelings && !st; j++) {
-        st = specl_measure_probe_natural(m, src, &sp->eval.probe, j, &err, &acc);
+        st = specl_measure_probe_support(m, src, &sp->eval.probe, j, &err, &acc);
         cJSON *r = cJSON_CreateObject();
         cJSON_AddStringToObject(r, "target", src->labelings[j].name);
         cJSON_AddNumberToObject(r, "error", err); cJSON_AddNumberToObject(r, "accuracy", acc);
@@ -202,7 +202,7 @@ static int one_pattern_per_unit_(specl_model *m, const specl_source *src, uint64
     specl_rng r;
     specl_rng_derive(&r, seed, "units");
     if (!st) st = specl_source_sample(src, n, &r, &b);
-    if (!st) st = specl_model_apply(m, n, b.x, b.natural, f);
+    if (!st) st = specl_model_apply(m, n, b.x, b.view, f);
     *ok = 1;
     float thr = 1e-3f * sqrtf((float)k);
     for (int j = 0; j < k && !st; j++) first[j] = -1;

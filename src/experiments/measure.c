@@ -16,7 +16,7 @@ static int sample_embed_(specl_model *m, const specl_source *src, specl_rng *rng
     for (int64_t i = 0; i < n && !st; i += chunk) {
         int c = (int)(n - i < chunk ? n - i : chunk);
         st = specl_source_sample(src, c, rng, &b);
-        if (!st) st = specl_model_apply(m, c, b.x, b.natural, f + (size_t)i * m->k);
+        if (!st) st = specl_model_apply(m, c, b.x, b.view, f + (size_t)i * m->k);
         for (int r = 0; r < c && !st; r++) {
             memcpy(y + (size_t)(i + r) * t, b.target + (size_t)r * T + off, sizeof(float) * t);
             if (cls) cls[i + r] = b.label[(size_t)r * L + j];
@@ -46,9 +46,9 @@ int specl_measure_probe(specl_model *m, const specl_source *src, uint64_t seed, 
     return st;
 }
 
-int specl_measure_probe_natural(specl_model *m, const specl_source *src, const specl_probe_opts *o, int j,
+int specl_measure_probe_support(specl_model *m, const specl_source *src, const specl_probe_opts *o, int j,
                                 double *error, double *accuracy) {
-    int64_t n = src->n_natural;
+    int64_t n = src->n_support;
     if (n <= 0) return specl_error(SPECL_EUNSUPPORTED, "source '%s' has no finite natural support", src->kind);
     int k = m->k, d = src->d, t = src->labelings[j].dim, off = specl_source_target_offset(src, j);
     float *x = malloc(sizeof(float) * n * d), *f = malloc(sizeof(float) * n * k), *y = malloc(sizeof(float) * n * t);
@@ -59,7 +59,7 @@ int specl_measure_probe_natural(specl_model *m, const specl_source *src, const s
     int st = (!x || !f || !y || !tg || !lab || !w || !ids) ? SPECL_ENOMEM : SPECL_OK;
     for (int64_t i = 0; i < n && !st; i++) {
         int64_t cl;
-        st = specl_source_natural(src, i, x + (size_t)i * d, lab, tg, &cl, &w[i]);
+        st = specl_source_support(src, i, x + (size_t)i * d, lab, tg, &cl, &w[i]);
         memcpy(y + (size_t)i * t, tg + off, sizeof(float) * t);
         ids[i] = i;
     }
@@ -75,7 +75,7 @@ int specl_measure_probe_natural(specl_model *m, const specl_source *src, const s
 int specl_closed_form_loss(const specl_model *m, const specl_source *src, double lambda, double *loss) {
     if (strcmp(m->cls, "linear") == 0 && specl_source_has_moments(src))
         return specl_linear_optimum(src, m->k, lambda, loss);
-    if (specl_model_is_table(m) && src->n_natural > 0) return specl_table_optimum(src, m->k, lambda, loss);
+    if (specl_model_is_table(m) && src->n_support > 0) return specl_table_optimum(src, m->k, lambda, loss);
     return specl_error(SPECL_EUNSUPPORTED, "no closed-form optimum for class '%s' on '%s'", m->cls, src->kind);
 }
 

@@ -36,7 +36,7 @@ static int build_layers_(specl_model *m, const specl_model_spec *s) {
         if (!st) st = add_layer_(m, SPECL_LAYER_DENSE, in, s->k, 1, 0);
     } else if (strcmp(c, "table") == 0) {
         if (s->table_rows < 1)
-            return specl_error(SPECL_EINVAL, "model.class = table needs a source with a finite natural support");
+            return specl_error(SPECL_EINVAL, "model.class = table needs a source with a finite support");
         st = add_layer_(m, SPECL_LAYER_TABLE, s->d, s->k, 0, s->table_rows);
     } else {
         return specl_error(SPECL_EINVAL, "model.class = '%s': expected linear, affine, relu1, mlp or table", c);
@@ -126,10 +126,10 @@ static int layer_forward_(specl_model *m, const specl_layer *l, int n, const flo
         for (size_t i = 0; i < (size_t)n * l->out; i++) y[i] = in[i] > 0 ? in[i] : 0.0f;
         break;
     case SPECL_LAYER_TABLE:
-        if (!ids) return specl_error(SPECL_EINVAL, "table model needs natural-datum ids");
+        if (!ids) return specl_error(SPECL_EINVAL, "table model needs support ids for its rows");
         for (int i = 0; i < n; i++) {
             if (ids[i] < 0 || ids[i] >= l->rows)
-                return specl_error(SPECL_EINVAL, "natural-datum id %lld outside the table's %lld rows", (long long)ids[i], (long long)l->rows);
+                return specl_error(SPECL_EINVAL, "support id %lld outside the table's %lld rows", (long long)ids[i], (long long)l->rows);
             memcpy(y + (size_t)i * l->out, w + (size_t)ids[i] * l->out, sizeof(float) * l->out);
         }
         break;

@@ -43,21 +43,21 @@ static int affine_exact_(specl_model *m, const specl_source *src, double lambda,
     return st;
 }
 
-int specl_population_cov_natural(specl_model *m, const specl_source *src, double *cov) {
+int specl_population_cov_support(specl_model *m, const specl_source *src, double *cov) {
     int d = m->d, k = m->k, L = src->n_labelings > 0 ? src->n_labelings : 1, T = src->target_dim > 0 ? src->target_dim : 1;
     float *x = malloc(sizeof(float) * d), *f = malloc(sizeof(float) * k), *tg = malloc(sizeof(float) * T);
     int32_t *lab = malloc(sizeof(int32_t) * L);
     int st = (!x || !f || !tg || !lab) ? SPECL_ENOMEM : SPECL_OK;
     memset(cov, 0, sizeof(double) * k * k);
-    for (int64_t i = 0; i < src->n_natural && !st; i++) {
+    for (int64_t i = 0; i < src->n_support && !st; i++) {
         int64_t cl;
         double p;
-        st = specl_source_natural(src, i, x, lab, tg, &cl, &p);
+        st = specl_source_support(src, i, x, lab, tg, &cl, &p);
         if (!st) st = specl_model_apply(m, 1, x, &i, f);
         for (int a = 0; a < k && !st; a++)
             for (int b = 0; b < k; b++) cov[a * k + b] += p * f[a] * f[b];
     }
-    if (src->n_natural <= 0 && !st) st = specl_error(SPECL_EUNSUPPORTED, "source '%s' has no finite natural support", src->kind);
+    if (src->n_support <= 0 && !st) st = specl_error(SPECL_EUNSUPPORTED, "source '%s' has no finite natural support", src->kind);
     free(x); free(f); free(tg); free(lab);
     return st;
 }
@@ -66,7 +66,7 @@ static int table_exact_(specl_model *m, const specl_source *src, double lambda, 
     int k = m->k;
     double *cov = malloc(sizeof(double) * k * k);
     if (!cov) return SPECL_ENOMEM;
-    int st = specl_population_cov_natural(m, src, cov);
+    int st = specl_population_cov_support(m, src, cov);
     double reg = 0;
     for (int a = 0; a < k && !st; a++)
         for (int b = 0; b < k; b++) {
@@ -87,8 +87,7 @@ static int monte_carlo_(specl_model *m, const specl_source *src, double lambda, 
     if (st) return st;
     if ((st = specl_loss_ws_init(&ws, k, n))) { specl_batch_free(&b); return st; }
     float *z = malloc(sizeof(float) * 2 * n * k);
-    int64_t *ids = malloc(sizeof(int64_t) * 2 * n);
-    if (!z || !ids) st = SPECL_ENOMEM;
+    if (!z) st = SPECL_ENOMEM;
     specl_loss_spec ls = { SPECL_LOSS_LAMBDA, lambda, SPECL_EST_UNBIASED, 0, 1.0 };
     double sum = 0;
     long batches = (n_mc + n - 1) / n;
@@ -96,14 +95,13 @@ static int monte_carlo_(specl_model *m, const specl_source *src, double lambda, 
     for (long it = 0; it < batches && !st; it++) {
         specl_loss_value lv = { 0, 0, 0 };
         st = specl_source_sample(src, n, rng, &b);
-        for (int i = 0; i < n && !st; i++) ids[i] = ids[i + n] = b.natural[i];
-        if (!st) st = specl_model_forward(m, 2 * n, b.x, ids, z);
+        if (!st) st = specl_model_forward(m, 2 * n, b.x, b.view, z);
         if (!st) st = specl_loss_eval(&ls, n, k, z, NULL, &ws, &lv);
         sum += lv.total;
     }
     m->last_n = 0;
     *loss = sum / batches;
-    free(z); free(ids);
+    free(z);
     specl_loss_ws_free(&ws);
     specl_batch_free(&b);
     return st;
@@ -116,7 +114,7 @@ int specl_population_loss(specl_model *m, const specl_source *src, double lambda
         *exact = 1;
         return affine_exact_(m, src, lambda, loss);
     }
-    if (specl_model_is_table(m) && src->n_natural > 0) {
+    if (specl_model_is_table(m) && src->n_support > 0) {
         *exact = 1;
         return table_exact_(m, src, lambda, loss);
     }

@@ -6,11 +6,11 @@
 #include <string.h>
 #include "specl/train.h"
 
-typedef struct trainer_bufs { specl_batch batch; float *z, *dz; int64_t *ids; specl_loss_ws ws; } trainer_bufs;
+typedef struct trainer_bufs { specl_batch batch; float *z, *dz; specl_loss_ws ws; } trainer_bufs;
 
 static void bufs_free_(trainer_bufs *t) {
     specl_batch_free(&t->batch);
-    free(t->z); free(t->dz); free(t->ids);
+    free(t->z); free(t->dz);
     specl_loss_ws_free(&t->ws);
 }
 
@@ -20,8 +20,7 @@ static int bufs_init_(trainer_bufs *t, const specl_source *src, int n, int k) {
     if (!st) st = specl_loss_ws_init(&t->ws, k, n);
     t->z = malloc(sizeof(float) * 2 * (size_t)n * k);
     t->dz = malloc(sizeof(float) * 2 * (size_t)n * k);
-    t->ids = malloc(sizeof(int64_t) * 2 * (size_t)n);
-    if (!st && (!t->z || !t->dz || !t->ids)) st = specl_error(SPECL_ENOMEM, "trainer buffers for batch %d", n);
+    if (!st && (!t->z || !t->dz)) st = specl_error(SPECL_ENOMEM, "trainer buffers for batch %d", n);
     if (st) bufs_free_(t);
     return st;
 }
@@ -38,8 +37,7 @@ static int check_spec_(const specl_model *m, const specl_train_spec *ts) {
 /* One step on a drawn batch: loss value into *lv, gradient norm into *gn. */
 static int step_(specl_model *m, trainer_bufs *t, const specl_train_spec *ts, long step, specl_loss_value *lv, double *gn) {
     int n = t->batch.n, k = m->k;
-    for (int i = 0; i < n; i++) t->ids[i] = t->ids[i + n] = t->batch.natural[i];
-    int st = specl_model_forward(m, 2 * n, t->batch.x, t->ids, t->z);
+    int st = specl_model_forward(m, 2 * n, t->batch.x, t->batch.view, t->z);
     if (!st) st = specl_loss_eval(&ts->loss, n, k, t->z, t->dz, &t->ws, lv);
     if (st) return st;
     if (!isfinite(lv->total))
