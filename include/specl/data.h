@@ -102,4 +102,29 @@ int specl_hypercube_new(const specl_hypercube_params *p, specl_source **out);
 /* Pattern index of an invariant sign vector h (s) in {−1,1}: Σ_j [h_j > 0] 2^j. */
 int64_t specl_hypercube_pattern(const float *h, int s);
 
+/* ---- Sec. 3: clusters (a stochastic block model with sub-clusters) ----
+ * m groups (the implementable clusters), each made of `sub` sub-clusters of `size` vertices.
+ * Within a sub-cluster every pair of vertices is joined with weight U[0.5, 1.5]; between two
+ * sub-clusters of one group with `conn` times that (0: the sub-clusters are disconnected, the
+ * fine clusters of the paper). Each group's internal weight is proportional to its mass (equal,
+ * or the comma-separated relative `masses`). Cross-group edges carry exactly a fraction `alpha`
+ * of the total weight, so α = Pr_pos(idx_x ≠ idx_x⁺): with `equitable`, W_xy = κ d_x d_y (d the
+ * within-group degree), so every vertex sends the same fraction of its degree to each other
+ * group of equal mass; otherwise each vertex gets `leak` random partners in other groups.
+ * Views are vertex features: x = X_v with X (n, d) i.i.d. N(0, 1) from `seed` (only the linear
+ * classes look at them; the table class keys on the vertex). Labels: "group" (one-hot over
+ * the m groups) and "fine" (one-hot over the sub-clusters). A positive pair is an edge drawn
+ * with probability W_xy / total (Walker's alias method). */
+typedef struct specl_clusters_params {
+    int m, sub, size;
+    double alpha, conn;
+    int equitable, leak;
+    const char *masses;      /* NULL or "" for equal masses */
+    int d;
+    const char *labels;      /* comma-separated: group, fine */
+    uint64_t seed;
+} specl_clusters_params;
+
+int specl_clusters_new(const specl_clusters_params *p, specl_source **out);
+
 #endif

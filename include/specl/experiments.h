@@ -11,6 +11,7 @@
 #include "specl/eval.h"
 #include "specl/model.h"
 #include "specl/train.h"
+#include "specl/spectral.h"
 
 /* Probe of labelling j on fresh samples: fit on n_train first views drawn from the stream
  * (seed, "probe/train"), measure on n_test from (seed, "probe/test"). */
@@ -18,7 +19,7 @@ int specl_measure_probe(specl_model *m, const specl_source *src, uint64_t seed, 
                         int64_t n_test, const specl_probe_opts *o, int j, double *error, double *accuracy);
 /* Probe of labelling j on the enumerated finite natural support, weighted by its probabilities:
  * the exact population error of the best head for a model that depends on the natural datum only. */
-int specl_measure_probe_natural(specl_model *m, const specl_source *src, const specl_probe_opts *o, int j,
+int specl_measure_probe_support(specl_model *m, const specl_source *src, const specl_probe_opts *o, int j,
                                 double *error, double *accuracy);
 /* Closed-form optimum L* of the model's class on src where known; SPECL_EUNSUPPORTED otherwise. */
 int specl_closed_form_loss(const specl_model *m, const specl_source *src, double lambda, double *loss);
@@ -34,6 +35,30 @@ typedef struct specl_eval_spec {
     specl_knn_opts knn_opts;
 } specl_eval_spec;
 int specl_evaluate(specl_model *m, const specl_source *src, const specl_eval_spec *e, cJSON *out);
+
+/* ---- finite graphs (`specl theory`) ----
+ * Everything the paper defines on a finite positive-pair graph with an optional partition
+ * (part (n), m clusters) and vertex features (x (n,d)), for the table class at (k, λ):
+ * "n", "k", "lambda", "method", "eigenvalues" (k), "residual_max", "converged",
+ * "closed_form_loss" (L* of the table class) and, with a partition, "m", "alpha", "p_min",
+ * "p_max", "beta_table", "phi_m_table", "probe_error" (of the closed-form table minimizer on the
+ * one-hot partition labels, exact over the vertices), "bound_thm36" (null where its condition
+ * fails or k ≠ m, with "bound_thm36_note"), "thm45" ({zeta, B, eps, phi, phi_tilde, bound},
+ * see graph_report.c); with features, "beta_linear" and "phi_m_linear". The spectrum of
+ * max(k, m + 1) eigenpairs is returned in *s (caller frees). */
+typedef struct specl_graph_input {
+    const specl_graph *g;
+    const int32_t *part; int m;      /* part may be NULL (m = 0) */
+    const double *x; int d;          /* x may be NULL (d = 0) */
+    int k;
+    double lambda;
+    specl_eig_method method;
+} specl_graph_input;
+int specl_graph_report(const specl_graph_input *in, specl_spectrum *s, cJSON *out);
+/* Probe error of the closed-form table minimizer (bottom k of s, variances 1 − ν/λ) on the
+ * one-hot partition labels, exact over the vertices weighted by p_data. */
+int specl_graph_minimizer_error(const specl_graph *g, const specl_spectrum *s, int k, double lambda,
+                                const int32_t *part, int m, double *error);
 
 /* ---- claims ---- */
 typedef struct specl_claim {
@@ -65,5 +90,17 @@ typedef struct specl_hc_claim_spec {
 /* Run hypercube claim `spec->id` (C03, C04, C05, C06, C07, C08) into *out. The callback, if any,
  * receives training progress. */
 int specl_claim_hypercube(const specl_hc_claim_spec *spec, specl_step_cb cb, void *ctx, specl_claim *out);
+
+/* Settings of a finite-graph claim (C01, C02, C03 table part, C13, C14, C16). */
+typedef struct specl_graph_claim_spec {
+    const char *id;
+    specl_clusters_params data;  /* the base graph (C01, C02, C03) */
+    specl_model_spec model;
+    specl_train_spec train;      /* unresolved */
+    specl_eval_spec eval;
+    int graphs;                  /* C13, C14, C16: number of random clusters graphs */
+    double tol;
+} specl_graph_claim_spec;
+int specl_claim_graph(const specl_graph_claim_spec *spec, specl_step_cb cb, void *ctx, specl_claim *out);
 
 #endif

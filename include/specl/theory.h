@@ -14,6 +14,7 @@
 #include "base.h"
 #include "data.h"
 #include "model.h"
+#include "spectral.h"
 
 /* Generalized eigen-decomposition of (Σ_Δ, Σ) of a source with moments: e (d) ascending,
  * v (d,d) eigenvectors as columns with vᵀΣv = 1. */
@@ -23,9 +24,16 @@ int specl_linear_optimum(const specl_source *src, int k, double lambda, double *
 /* The closed-form minimizer as a `linear` model (k,d) ready for probing. */
 int specl_linear_minimizer(const specl_source *src, int k, double lambda, int max_n,
                            specl_model **out);
-/* L* of the `table` class (one free vector per natural datum, views share their datum):
- * 0 if k ≤ n_natural, else λ(k − n_natural). */
+/* Table class (one free vector per support point, data.h). On a source with an exact graph
+ * (PAPER.md §6 item 5): with F the rows √p(x) f(x), L_λ = 2 tr(Fᵀ L F) + λ‖FᵀF − I‖²_F, so the
+ * minimizer takes the bottom-k eigenvectors v_i of the normalized Laplacian with variance
+ * c_i = max(0, 1 − ν_i/λ), f(x) = Σ_i √c_i v_i(x)/√p(x) e_i, and
+ *   L* = Σ_{i≤k} (ν_i < λ ? 2ν_i − ν_i²/λ : λ)   (λ for each i beyond the n eigenvalues).
+ * Without a graph (hypercube: both views of a pair share their support point) the alignment is
+ * 0 and L* = 0 if k ≤ n_support, else λ(k − n_support). */
 int specl_table_optimum(const specl_source *src, int k, double lambda, double *loss);
+/* The closed-form minimizer as a `table` model (graph sources only). */
+int specl_table_minimizer(const specl_source *src, int k, double lambda, int max_n, specl_model **out);
 
 /* ---- explicit constructions (functions that return models) ---- */
 /* Thm 5.3 lower bound (hypercube, table class, k ≤ 2^{d−1}): f(x)_j = √k when the sign pattern

@@ -115,13 +115,16 @@ int specl_train(specl_model *m, const specl_source *src, const specl_train_spec 
  * L_λ of a model on the whole population of `src`, as exactly as the pair is able to:
  *  - dense affine/linear models and a source with moments(): closed form
  *      E‖U(x−x⁺)‖² + λ‖U Σ Uᵀ + U μ bᵀ + b μᵀ Uᵀ + b bᵀ − I‖²_F   (exact)
- *  - table models and a finite natural support: alignment 0 (both views of a pair share their
- *      natural datum), E ffᵀ = Σ_i p_i t_i t_iᵀ by enumeration   (exact)
+ *  - table models on a finite support: E ffᵀ = Σ_i p_i t_i t_iᵀ by enumeration, the alignment over
+ *      the exact graph, or 0 where both views of a pair share their support point   (exact)
  *  - otherwise the unbiased estimator averaged over n_mc fresh pairs from rng (estimate).
  * *exact is set to 1 or 0 accordingly. */
 int specl_population_loss(specl_model *m, const specl_source *src, double lambda, long n_mc,
                           specl_rng *rng, double *loss, int *exact);
-/* E[f fᵀ] (k,k) by enumeration of a finite natural support (table-like models). */
-int specl_population_cov_natural(specl_model *m, const specl_source *src, double *cov);
+/* HaoChen et al. 2021's population loss −2 E_pos f(x)ᵀf(x⁺) + E_{x,x'}(f(x)ᵀf(x'))² (no clip), exactly,
+ * for a table model on a finite support (claim C01: it equals L_1(f) − k). */
+int specl_population_spectral(specl_model *m, const specl_source *src, double *loss);
+/* E[f fᵀ] (k,k) by enumeration of a finite support (table-like models). */
+int specl_population_cov_support(specl_model *m, const specl_source *src, double *cov);
 
 #endif

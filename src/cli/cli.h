@@ -7,10 +7,12 @@ int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_embed(int argc, char **argv);
 int cli_reproduce(int argc, char **argv);
+int cli_theory(int argc, char **argv);
 
 /* Parsed common flags. */
 typedef struct cli_args {
     const char *config, *out, *only, *experiments, *run;
+    const char *graph, *partition, *features, *eigvecs, *k, *lambda, *method;   /* theory */
     const char *sets[256];
     int n_sets, quiet, json;
 } cli_args;

@@ -15,7 +15,10 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, 
     memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
-        int takes = !strcmp(f, "-c") || !strcmp(f, "--set") || !strcmp(f, "--out") || !strcmp(f, "--only") || !strcmp(f, "--experiments");
+        static const char *valued[] = { "-c", "--set", "--out", "--only", "--experiments", "--graph", "--partition",
+                                        "--features", "--eigvecs", "--k", "--lambda", "--method" };
+        int takes = 0;
+        for (size_t v = 0; v < sizeof valued / sizeof *valued; v++) takes |= !strcmp(f, valued[v]);
         char key[32];
         snprintf(key, sizeof key, " %s ", f);
         char allowed_sp[256];
@@ -34,6 +37,13 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, 
         else if (!strcmp(f, "--out")) a->out = argv[++i];
         else if (!strcmp(f, "--only")) a->only = argv[++i];
         else if (!strcmp(f, "--experiments")) a->experiments = argv[++i];
+        else if (!strcmp(f, "--graph")) a->graph = argv[++i];
+        else if (!strcmp(f, "--partition")) a->partition = argv[++i];
+        else if (!strcmp(f, "--features")) a->features = argv[++i];
+        else if (!strcmp(f, "--eigvecs")) a->eigvecs = argv[++i];
+        else if (!strcmp(f, "--k")) a->k = argv[++i];
+        else if (!strcmp(f, "--lambda")) a->lambda = argv[++i];
+        else if (!strcmp(f, "--method")) a->method = argv[++i];
         else if (!strcmp(f, "--set")) {
             if (a->n_sets >= 256) { fprintf(stderr, "specl %s: too many --set options\n", cmd); return 2; }
             a->sets[a->n_sets++] = argv[++i];

@@ -18,8 +18,8 @@ const specl_cfg_key specl_cfg_keys[] = {
      "threads for OpenBLAS and OpenMP (1 suits the small matrices of the synthetic examples)"},
 
     /* data: the distribution of positive pairs */
-    {"data", "kind", SPECL_CFG_ENUM, "hypercube", NO_RANGE, "hypercube",
-     "pair source (hypercube: x uniform on {-1,1}^d, views rescale the last d-s coordinates)"},
+    {"data", "kind", SPECL_CFG_ENUM, "hypercube", NO_RANGE, "hypercube|clusters",
+     "pair source: hypercube (Examples 5.1, 5.4) or clusters (Sec. 3, a finite graph)"},
     {"data", "d", SPECL_CFG_INT, "20", 1, 4096, NULL, "input dimension"},
     {"data", "s", SPECL_CFG_INT, "5", 1, 4096, NULL,
      "number of invariant coordinates (the first s; must not exceed d)"},
@@ -27,10 +27,23 @@ const specl_cfg_key specl_cfg_keys[] = {
      "lower end of the augmentation factor tau ~ U[tau_lo, tau_hi]"},
     {"data", "tau_hi", SPECL_CFG_DOUBLE, "1.0", 0, 1e6, NULL,
      "upper end of the augmentation factor tau ~ U[tau_lo, tau_hi]"},
-    {"data", "labels", SPECL_CFG_STRING, "x*", NO_RANGE, NULL,
-     "comma-separated labellings: x<i> (sign of coordinate i), patterns:<m>, x* = x1..xs"},
+    {"data", "labels", SPECL_CFG_STRING, "auto", NO_RANGE, NULL,
+     "comma-separated labellings; hypercube: x<i>, patterns:<m>, x* = x1..xs; clusters: group, fine; auto: x* or group"},
     {"data", "label_seed", SPECL_CFG_INT, "1", 0, P53, NULL,
      "seed of the random pattern-to-class maps of patterns:<m> labellings"},
+    {"data", "m", SPECL_CFG_INT, "4", 1, 1000, NULL, "clusters: number of groups (the implementable clusters)"},
+    {"data", "sub", SPECL_CFG_INT, "1", 1, 1000, NULL, "clusters: sub-clusters per group"},
+    {"data", "size", SPECL_CFG_INT, "20", 1, 20000, NULL, "clusters: vertices per sub-cluster"},
+    {"data", "alpha", SPECL_CFG_DOUBLE, "0.05", 0, 0.999, NULL,
+     "clusters: cross-group leakage, the exact probability that a positive pair crosses groups"},
+    {"data", "conn", SPECL_CFG_DOUBLE, "0.1", 0, 1e6, NULL,
+     "clusters: weight between sub-clusters of a group relative to within one (0: disconnected)"},
+    {"data", "equitable", SPECL_CFG_BOOL, "0", NO_RANGE, NULL,
+     "clusters: every vertex leaks the same fraction of its degree to each other group"},
+    {"data", "leak", SPECL_CFG_INT, "3", 1, 1000, NULL, "clusters: random cross-group partners per vertex (not equitable)"},
+    {"data", "masses", SPECL_CFG_STRING, "equal", NO_RANGE, NULL,
+     "clusters: comma-separated relative group masses, or equal"},
+    {"data", "graph_seed", SPECL_CFG_INT, "1", 0, 9007199254740992.0, NULL, "clusters: seed of the graph and the vertex features"},
 
     /* model: the function class */
     {"model", "class", SPECL_CFG_ENUM, "linear", NO_RANGE, "linear|affine|relu1|mlp|table",
@@ -87,7 +100,7 @@ const specl_cfg_key specl_cfg_keys[] = {
      "kNN: temperature of the exp(similarity / t) vote weights"},
 
     /* claim: settings of one claim check of `specl reproduce` (one experiments/ file each) */
-    {"claim", "id", SPECL_CFG_ENUM, "none", NO_RANGE, "none|C03|C04|C05|C06|C07|C08",
+    {"claim", "id", SPECL_CFG_ENUM, "none", NO_RANGE, "none|C01|C02|C03|C04|C05|C06|C07|C08|C13|C14|C16",
      "which claim of CLAIMS.md this experiment checks"},
     {"claim", "ks", SPECL_CFG_STRING, "0", NO_RANGE, NULL,
      "comma-separated embedding dimensions to sweep (0: model.k)"},
@@ -97,6 +110,8 @@ const specl_cfg_key specl_cfg_keys[] = {
      "number of seeds for claims that report a success rate over random initializations"},
     {"claim", "min_success", SPECL_CFG_INT, "0", 0, 1000, NULL,
      "successes out of claim.seeds that the claim requires"},
+    {"claim", "graphs", SPECL_CFG_INT, "200", 1, 100000, NULL,
+     "number of random clusters graphs for the sweeps of C13, C14 and C16"},
     {"claim", "tol", SPECL_CFG_DOUBLE, "1e-3", 0, 1, NULL,
      "tolerance of the claim (its meaning is stated in the claim's setting)"},
 

@@ -22,6 +22,11 @@ static const char *usage_ =
     "  reproduce [--only ID,ID...] [--experiments DIR] [--set ...] --out DIR\n"
     "        check the paper's claims from the configs in DIR (default experiments/); writes\n"
     "        DIR/results.json and DIR/report.md\n"
+    "  theory -c CONFIG [--set ...] | --graph W.mtx [--partition P] [--features X.npy]\n"
+    "         [--k K] [--lambda L] [--method auto|dense|arpack] [--eigvecs OUT.npy] [--json]\n"
+    "        the paper's exact quantities on a finite positive-pair graph: Laplacian spectrum with\n"
+    "        residuals, alpha, beta, P_min, P_max, phi_m, the closed-form table minimizer and its\n"
+    "        probe error on the partition, the bounds of Thm 3.6 and 4.5 (null where they do not apply)\n"
     "  --help     this text and every config key with its default and range\n"
     "  --version  print the version\n"
     "\n"
@@ -47,6 +52,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "eval")) return cli_eval(argc - 1, argv + 1);
     if (!strcmp(cmd, "embed")) return cli_embed(argc - 1, argv + 1);
     if (!strcmp(cmd, "reproduce")) return cli_reproduce(argc - 1, argv + 1);
-    fprintf(stderr, "specl: unknown command '%s' (expected train, eval, embed, reproduce, --help, --version)\n", cmd);
+    if (!strcmp(cmd, "theory")) return cli_theory(argc - 1, argv + 1);
+    fprintf(stderr, "specl: unknown command '%s' (expected train, eval, embed, reproduce, theory, --help, --version)\n", cmd);
     return 2;
 }

@@ -7,9 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+
+/* The training spec of a claim, unresolved: claims sweep lambda and resolve the budget per value. */
+static specl_train_spec claim_train_(const specl_config *c) {
+    specl_train_spec t;
+    cli_train_spec(c, &t);
+    t.steps = (long)specl_config_int(c, "train.steps");
+    t.batch = (int)specl_config_int(c, "train.batch");
+    const char *bs = specl_config_str(c, "train.budget_scale");
+    t.scale = !strcmp(bs, "batch") ? SPECL_SCALE_BATCH : !strcmp(bs, "steps") ? SPECL_SCALE_STEPS : SPECL_SCALE_NONE;
+    return t;
+}
 
 static int cmp_str_(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -19,27 +31,34 @@ static int tty_progress_(const specl_step_info *s, void *ctx) {
     return 0;
 }
 
-static void claim_spec_(const specl_config *c, const specl_source *src, specl_hc_claim_spec *h) {
+static void hc_spec_(const specl_config *c, const specl_source *src, specl_hc_claim_spec *h) {
     memset(h, 0, sizeof *h);
     h->id = specl_config_str(c, "claim.id");
     h->data.d = (int)specl_config_int(c, "data.d");
     h->data.s = (int)specl_config_int(c, "data.s");
     h->data.tau_lo = specl_config_double(c, "data.tau_lo");
     h->data.tau_hi = specl_config_double(c, "data.tau_hi");
-    h->data.labels = specl_config_str(c, "data.labels");
+    h->data.labels = src->n_labelings ? specl_config_str(c, "data.labels") : "";
+    if (!strcmp(h->data.labels, "auto")) h->data.labels = "x*";
     h->data.label_seed = (uint64_t)specl_config_int(c, "data.label_seed");
     cli_model_spec(c, src, &h->model);
-    cli_train_spec(c, &h->train);
-    /* the claim sweeps lambda and resolves the budget per value itself */
-    h->train.steps = (long)specl_config_int(c, "train.steps");
-    h->train.batch = (int)specl_config_int(c, "train.batch");
-    const char *bs = specl_config_str(c, "train.budget_scale");
-    h->train.scale = !strcmp(bs, "batch") ? SPECL_SCALE_BATCH : !strcmp(bs, "steps") ? SPECL_SCALE_STEPS : SPECL_SCALE_NONE;
+    h->train = claim_train_(c);
     cli_eval_spec(c, &h->eval);
     h->seeds = (int)specl_config_int(c, "claim.seeds");
     h->min_success = (int)specl_config_int(c, "claim.min_success");
     h->ks = specl_config_str(c, "claim.ks");
     h->lambdas = specl_config_str(c, "claim.lambdas");
+    h->tol = specl_config_double(c, "claim.tol");
+}
+
+static void graph_spec_(const specl_config *c, const specl_source *src, specl_graph_claim_spec *h) {
+    memset(h, 0, sizeof *h);
+    h->id = specl_config_str(c, "claim.id");
+    cli_clusters_params(c, &h->data);
+    cli_model_spec(c, src, &h->model);
+    h->train = claim_train_(c);
+    cli_eval_spec(c, &h->eval);
+    h->graphs = (int)specl_config_int(c, "claim.graphs");
     h->tol = specl_config_double(c, "claim.tol");
 }
 
@@ -55,15 +74,21 @@ static int run_one_(const char *path, const cli_args *a, cJSON *claims, cJSON *s
     specl_train_spec ts;
     if (!st) st = cli_train_spec(&c, &ts);
     if (!st && !strcmp(specl_config_str(&c, "claim.id"), "none"))
-        st = specl_error(SPECL_EINVAL, "%s: no [claim] id (expected claim.id = C03..C08)", path);
-    specl_hc_claim_spec h;
-    specl_claim rec;
+        st = specl_error(SPECL_EINVAL, "%s: no [claim] id (expected claim.id = C01 ... C16)", path);
+    specl_claim rec = { 0 };
     int tty = isatty(2);
     clock_t t0 = clock();
     if (!st) {
-        claim_spec_(&c, src, &h);
-        fprintf(stderr, "%s (%s)\n", h.id, path);
-        st = specl_claim_hypercube(&h, tty_progress_, &tty, &rec);
+        fprintf(stderr, "%s (%s)\n", specl_config_str(&c, "claim.id"), path);
+        if (!strcmp(src->kind, "clusters")) {
+            specl_graph_claim_spec g;
+            graph_spec_(&c, src, &g);
+            st = specl_claim_graph(&g, tty_progress_, &tty, &rec);
+        } else {
+            specl_hc_claim_spec h;
+            hc_spec_(&c, src, &h);
+            st = specl_claim_hypercube(&h, tty_progress_, &tty, &rec);
+        }
         if (tty) fprintf(stderr, "\r%60s\r", "");
     }
     if (!st) {
@@ -96,6 +121,17 @@ static char *report_md_(const cJSON *claims, int n_hold) {
     return s.buf;
 }
 
+/* Does the file id ("C03" or "C03-table") match one of the comma-separated ids of --only? */
+static int only_match_(const char *only, const char *id) {
+    size_t il = strcspn(id, "-");
+    for (const char *p = only; *p;) {
+        size_t l = strcspn(p, ",");
+        if ((l == strlen(id) || l == il) && strncasecmp(p, id, l) == 0) return 1;
+        p += l + (p[l] == ',');
+    }
+    return 0;
+}
+
 int cli_reproduce(int argc, char **argv) {
     cli_args a;
     int rc = cli_parse_args("reproduce", argc, argv, "--only --experiments --set --out", 0, &a);
@@ -111,12 +147,7 @@ int cli_reproduce(int argc, char **argv) {
         if (l > 4 && !strcmp(e->d_name + l - 4, ".ini")) {
             char id[64];
             snprintf(id, sizeof id, "%.*s", (int)(l - 4), e->d_name);
-            if (a.only) {
-                char list[512], key[80];
-                snprintf(list, sizeof list, ",%s,", a.only);
-                snprintf(key, sizeof key, ",%s,", id);
-                if (!strcasestr(list, key)) continue;
-            }
+            if (a.only && !only_match_(a.only, id)) continue;
             files[n] = malloc(strlen(exp) + l + 2);
             sprintf(files[n++], "%s/%s", exp, e->d_name);
         }

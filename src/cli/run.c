@@ -10,7 +10,51 @@ int cli_fail(const char *what, int status) {
     return (status == SPECL_EINVAL || status == SPECL_EFORMAT || status == SPECL_EIO) ? 2 : 1;
 }
 
+/* The labels key, with "auto" resolved for the kind. */
+static const char *labels_(const specl_config *c, const char *def) {
+    const char *l = specl_config_str(c, "data.labels");
+    return strcmp(l, "auto") == 0 ? def : l;
+}
+
+/* A library message that starts with a key ("data.s = 6: ...") gets the key's origin in front
+ * ("exp.ini:4: data.s = 6: ..."). */
+static int key_origin_error_(const specl_config *c, int st) {
+    char msg[900], key[64];
+    snprintf(msg, sizeof msg, "%s", specl_error_detail());
+    size_t kl = strcspn(msg, " :,");
+    snprintf(key, sizeof key, "%.*s", (int)(kl < sizeof key ? kl : sizeof key - 1), msg);
+    const char *origin = specl_config_lookup(c, key) ? specl_config_origin(c, key) : NULL;
+    return origin ? specl_error(st, "%s: %s", origin, msg) : st;
+}
+
+static int labels_error_(const specl_config *c, int st) {
+    return st == SPECL_EINVAL ? key_origin_error_(c, st) : st;
+}
+
+int cli_clusters_params(const specl_config *c, specl_clusters_params *p) {
+    memset(p, 0, sizeof *p);
+    p->m = (int)specl_config_int(c, "data.m");
+    p->sub = (int)specl_config_int(c, "data.sub");
+    p->size = (int)specl_config_int(c, "data.size");
+    p->alpha = specl_config_double(c, "data.alpha");
+    p->conn = specl_config_double(c, "data.conn");
+    p->equitable = specl_config_bool(c, "data.equitable");
+    p->leak = (int)specl_config_int(c, "data.leak");
+    const char *ms = specl_config_str(c, "data.masses");
+    p->masses = strcmp(ms, "equal") == 0 ? "" : ms;
+    p->d = (int)specl_config_int(c, "data.d");
+    p->labels = labels_(c, "group");
+    p->seed = (uint64_t)specl_config_int(c, "data.graph_seed");
+    return SPECL_OK;
+}
+
 int cli_make_source(const specl_config *c, specl_source **out) {
+    if (strcmp(specl_config_str(c, "data.kind"), "clusters") == 0) {
+        specl_clusters_params p;
+        cli_clusters_params(c, &p);
+        int st = specl_clusters_new(&p, out);
+        return st == SPECL_EINVAL ? key_origin_error_(c, st) : st;
+    }
     long long d = specl_config_int(c, "data.d"), s = specl_config_int(c, "data.s");
     if (s > d)
         return specl_error(SPECL_EINVAL, "%s: data.s = %lld exceeds data.d = %lld (expected 1 <= s <= d)",
@@ -19,15 +63,8 @@ int cli_make_source(const specl_config *c, specl_source **out) {
     if (lo > hi)
         return specl_error(SPECL_EINVAL, "%s: data.tau_lo = %g exceeds data.tau_hi = %g (expected tau_lo <= tau_hi)",
                            specl_config_origin(c, "data.tau_lo"), lo, hi);
-    specl_hypercube_params p = { (int)d, (int)s, lo, hi, specl_config_str(c, "data.labels"),
-                                 (uint64_t)specl_config_int(c, "data.label_seed") };
-    int st = specl_hypercube_new(&p, out);
-    if (st == SPECL_EINVAL && strncmp(specl_error_detail(), "data.labels", 11) == 0) {
-        char msg[900];
-        snprintf(msg, sizeof msg, "%s", specl_error_detail());
-        return specl_error(st, "%s: %s", specl_config_origin(c, "data.labels"), msg);
-    }
-    return st;
+    specl_hypercube_params p = { (int)d, (int)s, lo, hi, labels_(c, "x*"), (uint64_t)specl_config_int(c, "data.label_seed") };
+    return labels_error_(c, specl_hypercube_new(&p, out));
 }
 
 int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_spec *ms) {
@@ -39,9 +76,12 @@ int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_s
     ms->width = (int)specl_config_int(c, "model.width");
     ms->init_scale = specl_config_double(c, "model.init_scale");
     if (strcmp(ms->cls, "table") == 0) {
-        if (src->n_support <= 0 || src->n_support > (1 << 16))
-            return specl_error(SPECL_EINVAL, "%s: model.class = table needs a finite natural support of at most 2^16 data "
-                               "(hypercube with d <= 16; data.d = %d)", specl_config_origin(c, "model.class"), src->d);
+        if (src->n_support <= 0 || src->n_support > (1 << 20))
+            return specl_error(SPECL_EINVAL, "%s: model.class = table needs a finite support of at most 2^20 points "
+                               "(hypercube: data.d <= 16 for a useful table; clusters: the vertices)", specl_config_origin(c, "model.class"));
+        if (src->n_support > (1 << 16) && strcmp(src->kind, "hypercube") == 0)
+            return specl_error(SPECL_EINVAL, "%s: model.class = table on the hypercube needs data.d <= 16 (data.d = %d)",
+                               specl_config_origin(c, "model.class"), src->d);
         ms->table_rows = src->n_support;
     }
     return SPECL_OK;

@@ -6,6 +6,7 @@
 #include "specl/experiments.h"
 
 int cli_make_source(const specl_config *c, specl_source **out);
+int cli_clusters_params(const specl_config *c, specl_clusters_params *p);
 /* Model spec from the config; cls points into the config, valid while it lives. */
 int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_spec *ms);
 /* Training spec with its budget resolved for train.lambda (train.budget_scale). */

@@ -10,19 +10,19 @@ static int is_pow2_(int64_t k) { return k > 0 && (k & (k - 1)) == 0; }
  * √k·e_g with g = (i >> shift) mod k, i.e. a group of the sign pattern of x_{shift+1:d}. */
 static int group_table_(const specl_source *src, int shift, int k, int max_n, specl_model **out) {
     *out = NULL;
-    if (src->n_natural <= 0)
+    if (src->n_support <= 0)
         return specl_error(SPECL_EUNSUPPORTED, "the construction needs a finite natural support (hypercube d <= 24)");
-    int64_t groups = src->n_natural >> shift;
+    int64_t groups = src->n_support >> shift;
     if (!is_pow2_(k) || k > groups)
         return specl_error(SPECL_EINVAL, "model.k = %d: the construction needs k a power of two <= 2^(d-%d) = %lld",
                            k, shift, (long long)groups);
-    specl_model_spec ms = { "table", src->d, k, 0, 0, src->n_natural, 1.0 };
+    specl_model_spec ms = { "table", src->d, k, 0, 0, src->n_support, 1.0 };
     int st = specl_model_create(&ms, max_n, out);
     if (st) return st;
-    float *t = specl_model_weight(*out, 0);   /* (n_natural, k) */
-    memset(t, 0, sizeof(float) * (size_t)src->n_natural * k);
+    float *t = specl_model_weight(*out, 0);   /* (n_support, k) */
+    memset(t, 0, sizeof(float) * (size_t)src->n_support * k);
     float v = (float)sqrt((double)k);
-    for (int64_t i = 0; i < src->n_natural; i++) t[(size_t)i * k + ((i >> shift) & (k - 1))] = v;
+    for (int64_t i = 0; i < src->n_support; i++) t[(size_t)i * k + ((i >> shift) & (k - 1))] = v;
     return SPECL_OK;
 }
 

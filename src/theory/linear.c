@@ -1,4 +1,4 @@
-/* Closed forms of L_λ for the linear and table classes (see theory.h for the derivation). */
+/* Closed forms of L_λ for the linear class (see theory.h for the derivation). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,10 +57,4 @@ int specl_linear_minimizer(const specl_source *src, int k, double lambda, int ma
     free(e); free(v);
     if (st) { specl_model_free(*out); *out = NULL; }
     return st;
-}
-
-int specl_table_optimum(const specl_source *src, int k, double lambda, double *loss) {
-    if (src->n_natural <= 0) return specl_error(SPECL_EUNSUPPORTED, "source '%s' has no finite natural support", src->kind);
-    *loss = k <= src->n_natural ? 0.0 : lambda * (double)(k - src->n_natural);
-    return SPECL_OK;
 }

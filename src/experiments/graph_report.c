@@ -1,0 +1,162 @@
+/* What `specl theory` and the graph claims measure on a finite positive-pair graph: spectrum,
+ * α, β, P_min/P_max, φ_m, the closed-form table minimizer's probe error, and the bounds of
+ * Thm 3.6 and Thm 4.5 with every quantity computed.
+ *
+ * Thm 4.5 on a graph (table class, k = m): f_eig = the bottom-m eigenfunctions v_i/√p, which
+ * satisfy E f fᵀ = I; φ = Σ_{i≤m} 2ν_i (Assumption 4.2 sums over the m functions); the best head
+ * is W* = E[y f_eigᵀ], so ζ = 1 − ‖W*‖²_F and B = ‖W*‖_F (Assumption 4.4); φ̃ is the smallest
+ * value the theorem allows, φ/(1 − √(φ/λ)) (0 when φ = 0; no bound when φ ≥ λ). For
+ * Assumption 4.3, a unit-norm g with quadratic form 2g̃ᵀLg̃ ≤ φ̃ has at most
+ * r = (φ̃ − 2ν_1)/(2ν_{m+1} − 2ν_1) (clamped to [0, 1]) of its mass outside span(f_eig): put the
+ * mass on ν_1 and ν_{m+1}, the cheapest directions inside and outside. The proof applies the
+ * assumption to f̂_i with E f̂_i² ≤ 1 + √(φ/λ), so ε = r·(1 + √(φ/λ)). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "specl/experiments.h"
+
+int specl_graph_minimizer_error(const specl_graph *g, const specl_spectrum *s, int k, double lambda,
+                                const int32_t *part, int m, double *error) {
+    if (k > s->k) return specl_error(SPECL_EINVAL, "the spectrum has %d eigenpairs, k = %d", s->k, k);
+    int64_t n = g->n;
+    float *f = calloc((size_t)n * k, sizeof(float)), *y = calloc((size_t)n * m, sizeof(float));
+    double *w = malloc(sizeof(double) * n);
+    int st = (!f || !y || !w) ? SPECL_ENOMEM : SPECL_OK;
+    for (int64_t x = 0; x < n && !st; x++) {
+        w[x] = g->deg[x] / g->total;
+        y[(size_t)x * m + part[x]] = 1.0f;
+        for (int i = 0; i < k; i++) {
+            double c = s->nu[i] < lambda ? 1.0 - s->nu[i] / lambda : 0.0;
+            f[(size_t)x * k + i] = (float)(sqrt(c) * s->vec[(size_t)x * s->k + i] / sqrt(w[x]));
+        }
+    }
+    specl_probe p = { 0 };
+    specl_probe_opts o = { 0, 0 };
+    double acc;
+    if (!st) st = specl_probe_fit(&o, n, k, f, m, y, w, &p);
+    if (!st) st = specl_probe_eval(&p, n, f, y, w, error, &acc);
+    specl_probe_free(&p);
+    free(f); free(y); free(w);
+    return st;
+}
+
+/* Thm 4.5's quantities and bound at k = m into obj; 0 or a status. */
+static int thm45_(const specl_graph *g, const specl_spectrum *s, const int32_t *part, int m, double lambda, cJSON *obj) {
+    double phi = 0, b2 = 0;
+    for (int i = 0; i < m; i++) phi += 2.0 * s->nu[i];
+    double *ws = calloc((size_t)m * m, sizeof(double));   /* W*_{c,i} = Σ_{x∈S_c} √p_x v_i(x) */
+    if (!ws) return SPECL_ENOMEM;
+    for (int64_t x = 0; x < g->n; x++)
+        for (int i = 0; i < m; i++) ws[part[x] * m + i] += sqrt(g->deg[x] / g->total) * s->vec[(size_t)x * s->k + i];
+    for (int i = 0; i < m * m; i++) b2 += ws[i] * ws[i];
+    free(ws);
+    double zeta = fmax(0.0, 1.0 - b2), b = sqrt(b2);
+    cJSON_AddNumberToObject(obj, "zeta", zeta);
+    cJSON_AddNumberToObject(obj, "B", b);
+    cJSON_AddNumberToObject(obj, "phi", phi);
+    if (phi >= lambda) { cJSON_AddStringToObject(obj, "note", "no phi_tilde satisfies phi <= phi_tilde(1 - sqrt(phi/lambda)) when phi >= lambda"); return SPECL_OK; }
+    double pt = phi > 0 ? phi / (1.0 - sqrt(phi / lambda)) : 0.0;
+    double lo = 2.0 * s->nu[0], hi = 2.0 * s->nu[m];
+    double r = hi > lo ? (pt - lo) / (hi - lo) : (pt >= lo ? 1.0 : 0.0);
+    r = fmin(1.0, fmax(0.0, r));
+    double eps = r * (1.0 + sqrt(phi / lambda)), bound;
+    cJSON_AddNumberToObject(obj, "phi_tilde", pt);
+    cJSON_AddNumberToObject(obj, "eps", eps);
+    int st = specl_bound_thm45(zeta, b, m, eps, phi, pt, lambda, &bound);
+    if (st == SPECL_OK) cJSON_AddNumberToObject(obj, "bound", bound);
+    else { cJSON_AddNullToObject(obj, "bound"); cJSON_AddStringToObject(obj, "note", specl_error_detail()); }
+    return st == SPECL_EUNSUPPORTED ? SPECL_OK : st;
+}
+
+static cJSON *numbers_(const double *v, int n) {
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, isfinite(v[i]) ? cJSON_CreateNumber(v[i]) : cJSON_CreateNull());
+    return a;
+}
+
+static void add_num_(cJSON *o, const char *key, double v) {
+    if (isfinite(v)) cJSON_AddNumberToObject(o, key, v);
+    else cJSON_AddNullToObject(o, key);   /* JSON has no Inf: β = ∞ (nothing to split) becomes null */
+}
+
+/* α, P, β, φ, the minimizer's error and both bounds. */
+static int partition_part_(const specl_graph_input *in, const specl_spectrum *s, cJSON *out) {
+    int m = in->m, st;
+    double *p = malloc(sizeof(double) * m), *beta = malloc(sizeof(double) * m), bmin, phi, err, pmin = INFINITY, pmax = 0;
+    if (!p || !beta) { free(p); free(beta); return SPECL_ENOMEM; }
+    double alpha = specl_partition_alpha(in->g, in->part);
+    st = specl_partition_masses(in->g, in->part, m, p);
+    for (int i = 0; i < m && !st; i++) { pmin = fmin(pmin, p[i]); pmax = fmax(pmax, p[i]); }
+    if (!st) st = specl_beta_table(in->g, in->part, m, beta, &bmin);
+    if (!st) st = specl_phi_table(s, m, &phi);
+    if (!st) st = specl_graph_minimizer_error(in->g, s, in->k, in->lambda, in->part, m, &err);
+    if (!st) {
+        cJSON_AddNumberToObject(out, "m", m);
+        cJSON_AddNumberToObject(out, "alpha", alpha);
+        cJSON_AddNumberToObject(out, "p_min", pmin);
+        cJSON_AddNumberToObject(out, "p_max", pmax);
+        add_num_(out, "beta_table", bmin);
+        cJSON_AddItemToObject(out, "beta_table_per_cluster", numbers_(beta, m));
+        cJSON_AddNumberToObject(out, "phi_m_table", phi);
+        cJSON_AddNumberToObject(out, "probe_error", err);
+        double bound;
+        int bs = in->k == m ? specl_bound_thm36(alpha, bmin, pmin, pmax, in->lambda, &bound)
+                            : specl_error(SPECL_EUNSUPPORTED, "Thm 3.6 takes k = m = %d (k = %d)", m, in->k);
+        if (bs == SPECL_OK) add_num_(out, "bound_thm36", bound);
+        else { cJSON_AddNullToObject(out, "bound_thm36"); cJSON_AddStringToObject(out, "bound_thm36_note", specl_error_detail()); }
+        if (bs != SPECL_OK && bs != SPECL_EUNSUPPORTED) st = bs;
+        if (!st && in->k == m) st = thm45_(in->g, s, in->part, m, in->lambda, cJSON_AddObjectToObject(out, "thm45"));
+    }
+    free(p); free(beta);
+    return st;
+}
+
+static int features_part_(const specl_graph_input *in, cJSON *out) {
+    int st = SPECL_OK;
+    if (in->part) {
+        double *beta = malloc(sizeof(double) * in->m), bmin;
+        if (!beta) return SPECL_ENOMEM;
+        st = specl_beta_linear(in->g, in->part, in->m, in->x, in->d, beta, &bmin);
+        if (!st) { add_num_(out, "beta_linear", bmin); cJSON_AddItemToObject(out, "beta_linear_per_cluster", numbers_(beta, in->m)); }
+        free(beta);
+    }
+    double phi;
+    int mm = in->part ? in->m : in->k;
+    if (!st && mm > in->d) {   /* d features span at most d orthonormal linear functions */
+        cJSON_AddNullToObject(out, "phi_m_linear");
+        cJSON_AddStringToObject(out, "phi_m_linear_note", "the linear class over d features has fewer than m orthonormal functions (m > d)");
+        return SPECL_OK;
+    }
+    int ps = st ? st : specl_phi_linear(in->g, in->x, in->d, mm, &phi);
+    if (ps == SPECL_OK) cJSON_AddNumberToObject(out, "phi_m_linear", phi);
+    else if (ps == SPECL_ELINALG) { cJSON_AddNullToObject(out, "phi_m_linear"); cJSON_AddStringToObject(out, "phi_m_linear_note", specl_error_detail()); }
+    else st = ps;
+    return st;
+}
+
+int specl_graph_report(const specl_graph_input *in, specl_spectrum *s, cJSON *out) {
+    const specl_graph *g = in->g;
+    if (in->k < 1 || in->k > g->n) return specl_error(SPECL_EINVAL, "k = %d: expected 1 <= k <= n = %lld", in->k, (long long)g->n);
+    if (!(in->lambda > 0)) return specl_error(SPECL_EINVAL, "lambda = %g: expected lambda > 0", in->lambda);
+    if (in->part && (in->m < 1 || in->m >= g->n))
+        return specl_error(SPECL_EINVAL, "the partition has %d clusters; expected 1 <= m < n = %lld", in->m, (long long)g->n);
+    int ke = in->k > in->m + 1 ? in->k : in->m + 1;
+    if (ke > g->n) ke = (int)g->n;
+    int st = specl_graph_spectrum(g, ke, in->method, 0.0, s);
+    if (st) return st;
+    double rmax = 0, lstar = 0;
+    for (int i = 0; i < s->k; i++) rmax = fmax(rmax, s->residual[i]);
+    for (int i = 0; i < in->k; i++) lstar += s->nu[i] < in->lambda ? 2.0 * s->nu[i] - s->nu[i] * s->nu[i] / in->lambda : in->lambda;
+    cJSON_AddNumberToObject(out, "n", (double)g->n);
+    cJSON_AddNumberToObject(out, "k", in->k);
+    cJSON_AddNumberToObject(out, "lambda", in->lambda);
+    cJSON_AddStringToObject(out, "method", s->method == SPECL_EIG_ARPACK ? "arpack" : "dense");
+    cJSON_AddItemToObject(out, "eigenvalues", numbers_(s->nu, in->k));
+    cJSON_AddNumberToObject(out, "residual_max", rmax);
+    cJSON_AddNumberToObject(out, "converged", s->converged);
+    cJSON_AddNumberToObject(out, "closed_form_loss", lstar);
+    if (in->part) st = partition_part_(in, s, out);
+    if (!st && in->x) st = features_part_(in, out);
+    if (st) specl_spectrum_free(s);
+    return st;
+}
