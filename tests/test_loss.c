@@ -518,7 +518,7 @@ TEST(c01_exact_identity_finite_population) {
  * E D = 0; each estimator alone is far from 0, so the comparison has power. */
 TEST(c01_batch_estimators_agree_in_expectation) {
     openblas_set_num_threads(1);
-    specl_hypercube_params hp = { 6, 2, 0.5, 1.0, "", 0 };
+    specl_hypercube_params hp = { 6, 2, 0.5, 1.0, "", 0, NULL };
     specl_source *src;
     CHECK_OK(specl_hypercube_new(&hp, &src));
     if (!src) return;

@@ -350,7 +350,7 @@ TEST(schedule_cosine_and_warmup) {
 /* ---- trainer ---- */
 
 static specl_source *hypercube_(int d, int s) {
-    specl_hypercube_params hp = { d, s, 0.5, 1.0, "x1", 0 };
+    specl_hypercube_params hp = { d, s, 0.5, 1.0, "x1", 0, NULL };
     specl_source *src = NULL;
     CHECK_OK(specl_hypercube_new(&hp, &src));
     return src;

@@ -22,7 +22,7 @@
 /* ---- helpers ---- */
 
 static specl_source *hc_(int d, int s, double lo, double hi, const char *labels, uint64_t seed) {
-    specl_hypercube_params hp = { d, s, lo, hi, labels, seed };
+    specl_hypercube_params hp = { d, s, lo, hi, labels, seed, NULL };
     specl_source *src = NULL;
     CHECK_OK(specl_hypercube_new(&hp, &src));
     return src;
@@ -296,7 +296,7 @@ TEST(hypercube_natural_enumeration) {
 
 TEST(hypercube_errors) {
     specl_source *src = (specl_source *)1;
-    specl_hypercube_params p = { 4, 5, 0.5, 1.0, "", 0 };
+    specl_hypercube_params p = { 4, 5, 0.5, 1.0, "", 0, NULL };
     CHECK(specl_hypercube_new(&p, &src) == SPECL_EINVAL && src == NULL);   /* s > d */
     p.s = 0;
     CHECK(specl_hypercube_new(&p, &src) == SPECL_EINVAL);                  /* s < 1 */

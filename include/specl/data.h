@@ -96,6 +96,8 @@ typedef struct specl_hypercube_params {
     double tau_lo, tau_hi;
     const char *labels;          /* comma-separated labelling specs; "x*" expands to x1..xs */
     uint64_t label_seed;
+    const char *tau_set;         /* NULL or "": τ ~ U[tau_lo, tau_hi]; else a finite set "0.5,1" whose
+                                    2^d·T^(d−s) views are the support, with an exact graph */
 } specl_hypercube_params;
 
 int specl_hypercube_new(const specl_hypercube_params *p, specl_source **out);

@@ -27,6 +27,8 @@ const specl_cfg_key specl_cfg_keys[] = {
      "lower end of the augmentation factor tau ~ U[tau_lo, tau_hi]"},
     {"data", "tau_hi", SPECL_CFG_DOUBLE, "1.0", 0, 1e6, NULL,
      "upper end of the augmentation factor tau ~ U[tau_lo, tau_hi]"},
+    {"data", "tau_set", SPECL_CFG_STRING, "none", NO_RANGE, NULL,
+     "hypercube: a finite set of augmentation factors (e.g. 0.5,1) instead of U[tau_lo, tau_hi]; the views then form an exact graph"},
     {"data", "labels", SPECL_CFG_STRING, "auto", NO_RANGE, NULL,
      "comma-separated labellings; hypercube: x<i>, patterns:<m>, x* = x1..xs; clusters: group, fine; auto: x* or group"},
     {"data", "label_seed", SPECL_CFG_INT, "1", 0, P53, NULL,

@@ -63,7 +63,9 @@ int cli_make_source(const specl_config *c, specl_source **out) {
     if (lo > hi)
         return specl_error(SPECL_EINVAL, "%s: data.tau_lo = %g exceeds data.tau_hi = %g (expected tau_lo <= tau_hi)",
                            specl_config_origin(c, "data.tau_lo"), lo, hi);
-    specl_hypercube_params p = { (int)d, (int)s, lo, hi, labels_(c, "x*"), (uint64_t)specl_config_int(c, "data.label_seed") };
+    const char *ts = specl_config_str(c, "data.tau_set");
+    specl_hypercube_params p = { (int)d, (int)s, lo, hi, labels_(c, "x*"), (uint64_t)specl_config_int(c, "data.label_seed"),
+                                 strcmp(ts, "none") == 0 ? "" : ts };
     return labels_error_(c, specl_hypercube_new(&p, out));
 }
 

@@ -102,7 +102,10 @@ static int partition_part_(const specl_graph_input *in, const specl_spectrum *s,
         double bound;
         int bs = in->k == m ? specl_bound_thm36(alpha, bmin, pmin, pmax, in->lambda, &bound)
                             : specl_error(SPECL_EUNSUPPORTED, "Thm 3.6 takes k = m = %d (k = %d)", m, in->k);
-        if (bs == SPECL_OK) add_num_(out, "bound_thm36", bound);
+        if (bs == SPECL_OK) {
+            add_num_(out, "bound_thm36", bound);
+            if (!isfinite(bound)) cJSON_AddStringToObject(out, "bound_thm36_note", "beta = 0: the bound is infinite (vacuous)");
+        }
         else { cJSON_AddNullToObject(out, "bound_thm36"); cJSON_AddStringToObject(out, "bound_thm36_note", specl_error_detail()); }
         if (bs != SPECL_OK && bs != SPECL_EUNSUPPORTED) st = bs;
         if (!st && in->k == m) st = thm45_(in->g, s, in->part, m, in->lambda, cJSON_AddObjectToObject(out, "thm45"));

@@ -47,6 +47,7 @@
  * when all P_i = 1/m; with unequal masses φ_m can exceed 2α (tests/test_quantities.c has a case).
  */
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,7 @@ static int range_gen_eig_(int d, double *a, double *c, double *e, int *rank) {
 static int check_features_(const double *x, int64_t n, int d) {
     if (!x) return specl_error(SPECL_EINVAL, "features must not be NULL");
     if (d < 1) return specl_error(SPECL_EINVAL, "feature dimension d = %d, expected >= 1", d);
+    if (n > INT_MAX) return specl_error(SPECL_EUNSUPPORTED, "n = %lld vertices exceeds BLAS 32-bit sizes", (long long)n);
     for (int64_t i = 0; i < n * d; i++)
         if (!isfinite(x[i]))
             return specl_error(SPECL_ENUMERIC, "feature (%lld, %lld) is not finite", (long long)(i / d),
