@@ -40,17 +40,19 @@ double specl_partition_alpha(const specl_graph *g, const int32_t *part);
 double specl_expansion_q(const specl_graph *g, const int32_t *part, int cluster, const double *gfun);
 /* β (Assumption 3.3) for the table class (all functions): per cluster the smallest Q_S over
  * non-constant g, a generalized eigenproblem (within-S Laplacian, p_data^S); beta (m) per cluster
- * (INFINITY for a single-vertex cluster), *min their minimum. */
+ * (INFINITY for a single-vertex cluster, NAN for a cluster with no internal edge, then *min is
+ * NAN too), *min their minimum. Dense: SPECL_EUNSUPPORTED for a cluster above 20000 vertices. */
 int specl_beta_table(const specl_graph *g, const int32_t *part, int m, double *beta, double *min);
 /* β for the linear class g(x) = uᵀ X_x with vertex features X (n, d): the same over u (directions
  * where the features do not vary on S are excluded: there Q_S = ∞). */
 int specl_beta_linear(const specl_graph *g, const int32_t *part, int m, const double *x, int d,
                       double *beta, double *min);
 /* φ_m (Eq. 33 with the 1/m convention of Sec. 6) of the table class: (2/m) Σ_{i≤m} ν_i from a
- * spectrum with k ≥ m. */
+ * spectrum with k ≥ m (SPECL_ELINALG if fewer than m eigenpairs converged). */
 int specl_phi_table(const specl_spectrum *s, int m, double *phi);
 /* φ_m of the linear class with features X (n, d): (1/m) Σ_{j≤m} e_j, e the generalized eigenvalues
- * of (Σ_Δ, Σ), Σ = Σ_x p(x) x xᵀ, Σ_Δ = E_pos (x − x⁺)(x − x⁺)ᵀ. SPECL_ELINALG if Σ has rank < m. */
+ * of (Σ_Δ, Σ), Σ = Σ_x p(x) x xᵀ, Σ_Δ = E_pos (x − x⁺)(x − x⁺)ᵀ. Directions with Σu = 0 (uᵀx = 0 on the
+ * whole support) are dropped; SPECL_ELINALG if Σ has rank < m. */
 int specl_phi_linear(const specl_graph *g, const double *x, int d, int m, double *phi);
 /* Random-walk Laplacian (Eq. 7): out = g − D^{-1} W g. */
 void specl_laplacian_apply(const specl_graph *g, const double *gfun, double *out);
