@@ -119,7 +119,7 @@ TEST(defaults) {
     CHECK(specl_config_int(&c, "data.s") == 5);
     CHECK(specl_config_double(&c, "data.tau_lo") == 0.5);
     CHECK(specl_config_double(&c, "data.tau_hi") == 1.0);
-    CHECK(strcmp(specl_config_str(&c, "data.labels"), "x*") == 0);
+    CHECK(strcmp(specl_config_str(&c, "data.labels"), "auto") == 0);
     CHECK(strcmp(specl_config_str(&c, "model.class"), "linear") == 0);
     CHECK(specl_config_int(&c, "model.width") == 128);
     CHECK(specl_config_double(&c, "model.init_scale") == 1.0);

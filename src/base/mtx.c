@@ -39,7 +39,7 @@
 #define MTX_MAX_LINE 4096
 #define MTX_MAX_TOK 8
 #define MTX_SYM_RTOL 1e-12
-#define MTX_BANNER_HINT "'%%MatrixMarket matrix coordinate <real|integer|pattern> <general|symmetric>'"
+#define MTX_BANNER_HINT "'%%%%MatrixMarket matrix coordinate <real|integer|pattern> <general|symmetric>'"
 
 /* ---- bounded line reader ---- */
 

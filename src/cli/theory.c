@@ -115,7 +115,6 @@ int cli_theory(int argc, char **argv) {
     int rc = cli_parse_args("theory", argc, argv, "-c --set --graph --partition --features --k --lambda --method --eigvecs --json", 0, &a);
     if (rc) return rc;
     if (!a.config == !a.graph) { fprintf(stderr, "specl theory: give exactly one of -c CONFIG or --graph W.mtx\n"); return 2; }
-    if (a.graph && a.n_sets) { fprintf(stderr, "specl theory: --set applies to -c CONFIG only\n"); return 2; }
     if (a.config && (a.partition || a.features)) { fprintf(stderr, "specl theory: --partition and --features go with --graph\n"); return 2; }
     specl_config c;
     if ((rc = cli_load_config("theory", &a, &c))) { specl_config_free(&c); return rc; }

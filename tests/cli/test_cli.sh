@@ -47,7 +47,7 @@ cfg '[data]' 'tau_lo = 0.9' 'tau_hi = 0.5'; expect_err tau_order 2 'c.ini:2: dat
 cfg '[data]' 'labels = x0';          expect_err label_x0 2 "c.ini:2: .*'x0'.*1 <= i <= d" -- train -c "$T/c.ini" --out "$T/r1"
 cfg '[data]' 'labels = patterns:1';  expect_err label_patterns 2 "c.ini:2: .*patterns:<m> with 2 <= m" -- train -c "$T/c.ini" --out "$T/r1"
 cfg '[data]' 'labels = y3';          expect_err label_unknown 2 "c.ini:2: .*unknown labelling 'y3'" -- train -c "$T/c.ini" --out "$T/r1"
-cfg '[data]' 'd = 20' '[model]' 'class = table'; expect_err table_too_big 2 'c.ini:4: model.class = table needs' -- train -c "$T/c.ini" --out "$T/r1"
+cfg '[data]' 'd = 20' '[model]' 'class = table'; expect_err table_too_big 2 'c.ini:4: model.class = table on the hypercube needs data.d <= 16' -- train -c "$T/c.ini" --out "$T/r1"
 cfg '[train]' 'steps = 10' 'warmup = 10'; expect_err warmup_steps 2 'c.ini:3: train.warmup = 10 must be below' -- train -c "$T/c.ini" --out "$T/r1"
 cfg '[train]' 'lr = 0.01' 'lr_min = 0.1'; expect_err lr_min 2 'c.ini:3: train.lr_min' -- train -c "$T/c.ini" --out "$T/r1"
 cfg '[train]' 'both_views = maybe';  expect_err bool_value 2 'c.ini:2: .*both_views' -- train -c "$T/c.ini" --out "$T/r1"
