@@ -3,7 +3,7 @@
 # Run by `make test` and `make reproduce`, so a fresh machine needs no other step.
 set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libarpack2-dev libinih-dev libcjson-dev
-      zlib1g-dev python3 python3-numpy gnuplot-nox)
+      zlib1g-dev python3 python3-numpy python3-scipy gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
