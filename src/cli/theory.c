@@ -52,7 +52,7 @@ static int from_files_(const cli_args *a, theory_in *t) {
     int st = specl_mtx_read(a->graph, &t->g);
     if (!st && a->partition) st = specl_partition_read(a->partition, t->g.n, &t->part, &t->m);
     if (!st && a->features) {
-        specl_array arr;
+        specl_array arr = { 0 };
         st = specl_npy_read(a->features, &arr);
         if (!st && (arr.ndim != 2 || arr.shape[0] != t->g.n || (arr.dtype != SPECL_F32 && arr.dtype != SPECL_F64)))
             st = specl_error(SPECL_EFORMAT, "%s: expected a float32 or float64 array of shape (%lld, d), the vertex features",
@@ -66,8 +66,8 @@ static int from_files_(const cli_args *a, theory_in *t) {
             for (int64_t i = 0; i < t->g.n * t->d && !st; i++)
                 if (!isfinite(t->x[i])) st = specl_error(SPECL_EFORMAT, "%s: feature %lld of vertex %lld is not finite",
                                                          a->features, (long long)(i % t->d), (long long)(i / t->d));
-            specl_array_free(&arr);
         }
+        specl_array_free(&arr);
     }
     return st;
 }
