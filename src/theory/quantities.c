@@ -232,22 +232,6 @@ static double min_entry_(const double *v, int m) {
     return mn;
 }
 
-int specl_beta_table(const specl_graph *g, const int32_t *part, int m, double *beta, double *min) {
-    int st = check_partition_(g, part, m);
-    if (st) return st;
-    layout_ l;
-    if ((st = layout_build_(g, part, m, &l))) return st;
-    for (int c = 0; c < m && !st; c++) {
-        double vol, w_in;
-        cluster_weights_(g, part, &l, c, &vol, &w_in);
-        if (l.start[c + 1] - l.start[c] == 1) beta[c] = INFINITY;
-        else if (!(w_in > 0)) beta[c] = NAN;
-        else st = beta_table_dense_(g, part, &l, c, vol, w_in, &beta[c]);
-    }
-    layout_free_(&l);
-    if (!st && min) *min = min_entry_(beta, m);
-    return st;
-}
 
 /* ---- β, linear class; φ, linear class ---- */
 
@@ -342,10 +326,10 @@ static int beta_linear_one_(const specl_graph *g, const int32_t *part, const lay
     return st;
 }
 
-int specl_beta_linear(const specl_graph *g, const int32_t *part, int m, const double *x, int d,
-                      double *beta, double *min) {
+/* β per cluster and its minimum, for the table class (x == NULL) or the linear class over x (n, d). */
+static int beta_each_(const specl_graph *g, const int32_t *part, int m, const double *x, int d, double *beta, double *min) {
     int st = check_partition_(g, part, m);
-    if (!st) st = check_features_(x, g->n, d);
+    if (!st && x) st = check_features_(x, g->n, d);
     if (st) return st;
     layout_ l;
     if ((st = layout_build_(g, part, m, &l))) return st;
@@ -354,11 +338,22 @@ int specl_beta_linear(const specl_graph *g, const int32_t *part, int m, const do
         cluster_weights_(g, part, &l, c, &vol, &w_in);
         if (l.start[c + 1] - l.start[c] == 1) beta[c] = INFINITY;
         else if (!(w_in > 0)) beta[c] = NAN;
-        else st = beta_linear_one_(g, part, &l, c, vol, w_in, x, d, &beta[c]);
+        else if (x) st = beta_linear_one_(g, part, &l, c, vol, w_in, x, d, &beta[c]);
+        else st = beta_table_dense_(g, part, &l, c, vol, w_in, &beta[c]);
     }
     layout_free_(&l);
     if (!st && min) *min = min_entry_(beta, m);
     return st;
+}
+
+int specl_beta_table(const specl_graph *g, const int32_t *part, int m, double *beta, double *min) {
+    return beta_each_(g, part, m, NULL, 0, beta, min);
+}
+
+int specl_beta_linear(const specl_graph *g, const int32_t *part, int m, const double *x, int d,
+                      double *beta, double *min) {
+    if (!x) return specl_error(SPECL_EINVAL, "beta_linear: no features");
+    return beta_each_(g, part, m, x, d, beta, min);
 }
 
 /* ---- φ_m ---- */
