@@ -12,7 +12,7 @@ BUILD   ?= build
 PKGS    := openblas lapacke arpack inih libcjson
 OPT     ?= -O2
 CFLAGS  += $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
-           -fopenmp -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           -Wno-missing-field-initializers -fopenmp -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lz -lm -fopenmp
 SAN     ?=
 ifneq ($(SAN),)

@@ -129,4 +129,56 @@ typedef struct specl_clusters_params {
 
 int specl_clusters_new(const specl_clusters_params *p, specl_source **out);
 
+/* ---- Example 5.7: separated manifolds ----
+ * r groups in R^d whose points are pairwise at distance ≥ gamma across groups, each of diameter
+ * ≤ rho, each made of r0/r sub-clusters (r0 a multiple of r) of equal mass 1/r0. Group i is centred
+ * at c_i = ((gamma + rho)/√2)·e_i (so centres are gamma + rho apart and points within rho/2 of
+ * their centre are ≥ gamma apart; needs d ≥ r); sub-cluster j of group i has its own centre
+ * drawn once (seeded) uniformly in the ball of radius rho/2 − aug around c_i; a natural datum
+ * is a sub-cluster, and each view adds a uniform point of the ball of radius `aug` (aug ≤ rho/4),
+ * so augmentations stay inside their sub-cluster. Support: the r0 sub-clusters (table keys on
+ * them). Labels: "group" (one-hot over r). Implementable cluster = group; fine = sub-cluster. */
+typedef struct specl_manifolds_params {
+    int d, r, r0;
+    double gamma, rho, aug;
+    const char *labels;
+    uint64_t seed;
+} specl_manifolds_params;
+int specl_manifolds_new(const specl_manifolds_params *p, specl_source **out);
+
+/* ---- Example 5.10: a translated informative patch ----
+ * x̄ ∈ R^d indexed cyclically; at location t (uniform over [0, d), or from the comma-separated
+ * weights `loc_weights`) the s coordinates x̄_{t..t+s−1} (mod d) hold a pattern in {−gamma, gamma}^s
+ * (uniform), the other d − s coordinates are ±1 (uniform). A view multiplies each non-patch
+ * coordinate by its own τ ~ U[0, 1]. Ids: natural = −1; cluster = the pattern bin(patch) with
+ * bit j set when patch_j > 0; fine = pattern + 2^s·t. Labels: "pattern" (one-hot over 2^s),
+ * "bit<j>" (scalar ±1, the sign of patch bit j, 1 ≤ j ≤ s), "patterns:<m>" (balanced random map
+ * of the 2^s patterns onto m classes, as for the hypercube). */
+typedef struct specl_patch_params {
+    int d, s;
+    double gamma;
+    const char *loc_weights;     /* NULL or "": uniform */
+    const char *labels;
+    uint64_t label_seed;
+} specl_patch_params;
+int specl_patch_new(const specl_patch_params *p, specl_source **out);
+
+/* ---- Fig. 3 (C15) and Fig. 1: grids ----
+ * grid: four clusters at the corners (±1, ±1) of the first two coordinates (centred, so the axis
+ * functions are linear, PAPER.md §8), plus d − 2 spurious coordinates drawn afresh for every view
+ * as N(0, sigma²); the corner is the natural datum (support of 4, table keys on it). Labels:
+ * "axis1", "axis2" (scalar ±1 signs of the corner's coordinates), "corner" (scalar: +1 on the
+ * corner (+1, +1), −1 elsewhere, centred version of Fig. 3's (1,0,0,0)), "corners" (one-hot of 4).
+ * toy (Fig. 1): natural data on a horizontal invariant axis at x = −1 and x = +1 in two groups,
+ * the left group split vertically into an upper small cluster (mass `small`) and a lower one;
+ * views add vertical noise N(0, sigma²) to the spurious axis only. Labels: "side" (±1 of the
+ * invariant axis), "small" (±1: in the upper-left small cluster or not). */
+typedef struct specl_grid_params {
+    int d;                       /* grid: total dimension ≥ 2; toy: 2 */
+    int toy;                     /* 0: grid (Fig. 3), 1: toy (Fig. 1) */
+    double sigma, small;
+    const char *labels;
+} specl_grid_params;
+int specl_grid_new(const specl_grid_params *p, specl_source **out);
+
 #endif

@@ -12,13 +12,17 @@
  *   relu1    f(x) = σ(Ux + b)              Def. 5.5
  *   mlp      depth layers of width `width` with ReLU, then a linear layer to k (with bias)
  *   table    one free k-vector per point of a finite support: f(x) = T[id(x)] (see data.h)
+ *   lipschitz an mlp whose dense layers are projected after every step so that each has spectral
+ *            norm ≤ κ^{1/L} (L dense layers), hence ‖f(x) − f(y)‖ ≤ κ‖x − y‖ (ReLU is 1-Lipschitz)
+ *   conv1d-circ  Def. 5.11: k filters of width s over the d circular windows, ReLU, sum pooling:
+ *            f_i(x) = Σ_t σ(u_iᵀ x_{t..t+s−1} + b_i)
  */
 #ifndef SPECL_MODEL_H
 #define SPECL_MODEL_H
 
 #include "base.h"
 
-typedef enum { SPECL_LAYER_DENSE, SPECL_LAYER_RELU, SPECL_LAYER_TABLE } specl_layer_kind;
+typedef enum { SPECL_LAYER_DENSE, SPECL_LAYER_RELU, SPECL_LAYER_TABLE, SPECL_LAYER_CONV1D_CIRC } specl_layer_kind;
 
 typedef struct specl_layer {
     specl_layer_kind kind;
@@ -37,6 +41,8 @@ typedef struct specl_model_spec {
     int depth, width;     /* mlp: number of hidden layers and their width */
     int64_t table_rows;   /* table: size of the support */
     double init_scale;    /* multiplies the default init std (1/√fan_in dense, 1/√k table) */
+    double kappa;         /* lipschitz: bound κ on the Lipschitz constant (> 0) */
+    int filter;           /* conv1d-circ: filter width s (1 ≤ s ≤ d) */
 } specl_model_spec;
 
 typedef struct specl_model {
@@ -52,6 +58,7 @@ typedef struct specl_model {
     const float *last_x;  /* input of the last forward (borrowed) */
     const int64_t *last_ids;
     int last_n;
+    double kappa;         /* lipschitz: κ (0: unconstrained) */
 } specl_model;
 
 int specl_model_create(const specl_model_spec *spec, int max_n, specl_model **out);
@@ -64,6 +71,9 @@ void specl_model_zero_grad(specl_model *m);
 int specl_model_forward(specl_model *m, int n, const float *x, const int64_t *ids, float *out);
 /* dout (n,k) = ∂loss/∂f for the rows of the last forward; grads += ∂loss/∂params. */
 int specl_model_backward(specl_model *m, const float *dout);
+/* Projection after an optimizer step (lipschitz: each dense layer's spectral norm to ≤ κ^{1/L});
+ * a no-op for the other classes. */
+int specl_model_constrain(specl_model *m);
 /* Evaluate f on many rows in chunks of max_n (no gradient). */
 int specl_model_apply(specl_model *m, int64_t n, const float *x, const int64_t *ids, float *out);
 /* Pointer to the weight / bias of layer i (NULL if none). */
