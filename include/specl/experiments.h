@@ -21,6 +21,12 @@ int specl_measure_probe(specl_model *m, const specl_source *src, uint64_t seed, 
  * the exact population error of the best head for a model that depends on the natural datum only. */
 int specl_measure_probe_support(specl_model *m, const specl_source *src, const specl_probe_opts *o, int j,
                                 double *error, double *accuracy);
+/* A model of spec ms (d, k, class set) initialized from (seed, "init"), projected into its class, and
+ * trained at λ on pairs from (seed, "data") with the unresolved spec `train` (budget scaled for λ). */
+int specl_train_fresh(const specl_source *src, const specl_model_spec *ms, const specl_train_spec *train, double lambda,
+                      uint64_t seed, specl_step_cb cb, void *ctx, specl_model **out);
+/* Population L_λ (exact where possible, else n_mc fresh pairs from (seed, "population")); NAN on error. */
+double specl_measure_loss(specl_model *m, const specl_source *src, double lambda, uint64_t seed, long n_mc, int *exact);
 /* Closed-form optimum L* of the model's class on src where known; SPECL_EUNSUPPORTED otherwise. */
 int specl_closed_form_loss(const specl_model *m, const specl_source *src, double lambda, double *loss);
 
@@ -69,9 +75,30 @@ typedef struct specl_claim {
     char measured[512];
     int holds;
     cJSON *details;             /* owned: extra measured numbers (per seed, per target, ...) */
+    cJSON *figures;             /* owned: figure specs (report.h), NULL if none */
 } specl_claim;
 
-cJSON *specl_claim_to_json(const specl_claim *c);   /* consumes c->details */
+cJSON *specl_claim_to_json(const specl_claim *c);   /* consumes c->details and c->figures */
+
+/* A training curve: every `every` steps the batch loss is kept; `inner` (may be NULL) still gets
+ * every step. Pass specl_curve_cb with the curve as ctx. */
+typedef struct specl_curve {
+    specl_step_cb inner; void *inner_ctx;
+    long every;
+    int n, cap;
+    double *step, *loss;
+} specl_curve;
+int specl_curve_cb(const specl_step_info *info, void *ctx);
+void specl_curve_free(specl_curve *c);
+
+/* Figure specs in the format of report.h, built from measured arrays. */
+cJSON *specl_fig_new(specl_claim *c, const char *name, const char *title, const char *xlabel, const char *ylabel);
+void specl_fig_series(cJSON *fig, const char *label, const double *x, const double *y, int n, const char *style);
+void specl_fig_hline(cJSON *fig, const char *label, double y);
+void specl_fig_log(cJSON *fig, int logx, int logy);
+/* A heatmap figure: z (ny, nx) over the grid x (nx) × y (ny). */
+cJSON *specl_fig_heatmap(specl_claim *c, const char *name, const char *title, const char *xlabel, const char *ylabel,
+                         const double *x, int nx, const double *y, int ny, const double *z);
 
 /* Settings of a hypercube claim, read by the CLI from experiments/<id>.ini. */
 typedef struct specl_hc_claim_spec {
@@ -102,5 +129,22 @@ typedef struct specl_graph_claim_spec {
     double tol;
 } specl_graph_claim_spec;
 int specl_claim_graph(const specl_graph_claim_spec *spec, specl_step_cb cb, void *ctx, specl_claim *out);
+
+/* Settings of the claims of Examples 5.7 and 5.10 and Fig. 3 (C09, C10, C11, C12, C15). The CLI
+ * builds the source from the config; the numbers of the example that a claim needs come along. */
+typedef struct specl_example_claim_spec {
+    const char *id;
+    const specl_source *src;
+    specl_model_spec model;      /* k, width, depth, init_scale, kappa, filter */
+    specl_train_spec train;      /* unresolved */
+    specl_eval_spec eval;
+    int seeds;
+    const char *ks;              /* k values for the error-against-k sweeps */
+    double tol;
+    int r, s;                    /* manifolds: groups; patch: patch length */
+    double gamma, rho;           /* manifolds: separation and diameter; patch: gamma */
+    double kappa_factor;         /* C09: κ = factor·√(2r)/γ (the theorem needs factor ≥ 1) */
+} specl_example_claim_spec;
+int specl_claim_example(const specl_example_claim_spec *spec, specl_step_cb cb, void *ctx, specl_claim *out);
 
 #endif

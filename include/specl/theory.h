@@ -46,4 +46,21 @@ int specl_construct_thm56_lower(const specl_source *hypercube, int s, int k, int
  * and 0 elsewhere, bias −√k(s−1), so f(x) = √k e_{bin(x_{1:s})} on every augmented x. */
 int specl_construct_thm56_relu(int d, int s, int max_n, specl_model **out);
 
+/* Thm 5.12 upper bound (conv1d-circ, k = 2^s): filter i is (√k/(γ−1))·bin⁻¹(i) (±1 by the bits of
+ * i), bias (√k/(γ−1))(−s − (γ−1)(s−1)); the matching window gives exactly √k, any other window
+ * (a one-bit mismatch, or one holding a spurious coordinate of modulus ≤ 1) gives ≤ 0, so
+ * f(x) = √k e_{bin(patch)} for every augmented x. */
+int specl_construct_thm512_conv(int d, int s, double gamma, int max_n, specl_model **out);
+/* Thm 5.12 lower bound (relu1, k = d·2^{s−1}, s ≥ 3, d ≥ 2s): one unit per location t and per pair of
+ * patterns that differ only in the interior bit j = 2 (1-based). Its weights are a·h on the other
+ * s − 1 patch positions (h the pair's shared signs), 0 on bit 2, bias √k − aγ(s−1), a = √k/(γ−1):
+ * √k on those two patterns at t; ≤ 0 on every other input, since any shifted window holds a
+ * spurious coordinate (modulus ≤ 1) on a used end position (PAPER.md §8). f = √k e_{(t, pair)}:
+ * L_λ = 0, E ffᵀ = I, and f does not see bit 2. */
+int specl_construct_thm512_lower(int d, int s, double gamma, int max_n, specl_model **out);
+/* Thm 5.9 lower bound (table over the r0 sub-clusters of a manifolds source, k | r0/r): sub-cluster v
+ * maps to √k e_{v mod k}; each cell holds the same number of sub-clusters of every group, so
+ * L_λ = 0 and the group label's error is 1 − 1/r ≥ 1/2. */
+int specl_construct_thm59_lower(const specl_source *manifolds, int r, int k, int max_n, specl_model **out);
+
 #endif

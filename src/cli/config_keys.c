@@ -18,8 +18,8 @@ const specl_cfg_key specl_cfg_keys[] = {
      "threads for OpenBLAS and OpenMP (1 suits the small matrices of the synthetic examples)"},
 
     /* data: the distribution of positive pairs */
-    {"data", "kind", SPECL_CFG_ENUM, "hypercube", NO_RANGE, "hypercube|clusters",
-     "pair source: hypercube (Examples 5.1, 5.4) or clusters (Sec. 3, a finite graph)"},
+    {"data", "kind", SPECL_CFG_ENUM, "hypercube", NO_RANGE, "hypercube|clusters|manifolds|patch|grid|toy",
+     "pair source: hypercube (Ex. 5.1, 5.4), clusters (Sec. 3), manifolds (Ex. 5.7), patch (Ex. 5.10), grid (Fig. 3), toy (Fig. 1)"},
     {"data", "d", SPECL_CFG_INT, "20", 1, 4096, NULL, "input dimension"},
     {"data", "s", SPECL_CFG_INT, "5", 1, 4096, NULL,
      "number of invariant coordinates (the first s; must not exceed d)"},
@@ -47,14 +47,26 @@ const specl_cfg_key specl_cfg_keys[] = {
      "clusters: comma-separated relative group masses, or equal"},
     {"data", "graph_seed", SPECL_CFG_INT, "1", 0, 9007199254740992.0, NULL, "clusters: seed of the graph and the vertex features"},
 
+    {"data", "r", SPECL_CFG_INT, "2", 1, 1000, NULL, "manifolds: number of groups r"},
+    {"data", "r0", SPECL_CFG_INT, "16", 1, 1000000, NULL, "manifolds: total number of sub-clusters (a multiple of r)"},
+    {"data", "gamma", SPECL_CFG_DOUBLE, "2", 1e-9, 1e6, NULL,
+     "manifolds: separation between groups; patch: magnitude of the informative patch (> 1)"},
+    {"data", "rho", SPECL_CFG_DOUBLE, "0.05", 0, 1e6, NULL, "manifolds: diameter of each group"},
+    {"data", "aug", SPECL_CFG_DOUBLE, "0.005", 0, 1e6, NULL, "manifolds: radius of the augmentation ball (<= rho/4)"},
+    {"data", "loc_weights", SPECL_CFG_STRING, "uniform", NO_RANGE, NULL,
+     "patch: comma-separated weights of the d patch locations, or uniform"},
+    {"data", "sigma", SPECL_CFG_DOUBLE, "1", 0, 1e6, NULL, "grid, toy: std of the spurious coordinates of each view"},
+    {"data", "small", SPECL_CFG_DOUBLE, "0.2", 0, 1, NULL, "toy: mass of the upper-left small cluster"},
     /* model: the function class */
-    {"model", "class", SPECL_CFG_ENUM, "linear", NO_RANGE, "linear|affine|relu1|mlp|table",
+    {"model", "class", SPECL_CFG_ENUM, "linear", NO_RANGE, "linear|affine|relu1|mlp|table|lipschitz|conv1d-circ",
      "function class: Ux, Ux+b, relu(Ux+b), an MLP, or a free vector per natural datum"},
     {"model", "k", SPECL_CFG_INT, "5", 1, 65536, NULL, "embedding dimension"},
     {"model", "depth", SPECL_CFG_INT, "2", 1, 16, NULL, "mlp: number of hidden layers"},
     {"model", "width", SPECL_CFG_INT, "128", 1, 65536, NULL, "mlp: width of the hidden layers"},
     {"model", "init_scale", SPECL_CFG_DOUBLE, "1", 1e-6, 100, NULL,
      "multiplies the default initialization std (1/sqrt(fan_in), 1/sqrt(k) for table)"},
+    {"model", "kappa", SPECL_CFG_DOUBLE, "1", 1e-9, 1e9, NULL, "lipschitz: bound on the Lipschitz constant"},
+    {"model", "filter", SPECL_CFG_INT, "3", 1, 4096, NULL, "conv1d-circ: filter width (the patch length s)"},
 
     /* train: loss, optimizer, schedule */
     {"train", "loss", SPECL_CFG_ENUM, "lambda", NO_RANGE, "lambda|spectral2021",
@@ -102,7 +114,7 @@ const specl_cfg_key specl_cfg_keys[] = {
      "kNN: temperature of the exp(similarity / t) vote weights"},
 
     /* claim: settings of one claim check of `specl reproduce` (one experiments/ file each) */
-    {"claim", "id", SPECL_CFG_ENUM, "none", NO_RANGE, "none|C01|C02|C03|C04|C05|C06|C07|C08|C13|C14|C16",
+    {"claim", "id", SPECL_CFG_ENUM, "none", NO_RANGE, "none|C01|C02|C03|C04|C05|C06|C07|C08|C09|C10|C11|C12|C13|C14|C15|C16",
      "which claim of CLAIMS.md this experiment checks"},
     {"claim", "ks", SPECL_CFG_STRING, "0", NO_RANGE, NULL,
      "comma-separated embedding dimensions to sweep (0: model.k)"},
@@ -114,6 +126,8 @@ const specl_cfg_key specl_cfg_keys[] = {
      "successes out of claim.seeds that the claim requires"},
     {"claim", "graphs", SPECL_CFG_INT, "200", 1, 100000, NULL,
      "number of random clusters graphs for the sweeps of C13, C14 and C16"},
+    {"claim", "kappa_factor", SPECL_CFG_DOUBLE, "2", 1, 1000, NULL,
+     "C09: kappa = factor x sqrt(2r)/gamma (the theorem needs factor >= 1)"},
     {"claim", "tol", SPECL_CFG_DOUBLE, "1e-3", 0, 1, NULL,
      "tolerance of the claim (its meaning is stated in the claim's setting)"},
 

@@ -1,6 +1,6 @@
 /* `specl reproduce`: run every claim config of experiments/ (or --only some), write
- * DIR/results.json ({"claims", "settings", "versions"}) and DIR/report.md, a rendering of the
- * claim records. Exit status 0 when every claim ran (holds or not is in the records), 1 when a
+ * DIR/results.json ({"claims", "settings", "versions"}), then the report rendered from the claim
+ * records (specl/report.h: DIR/report.md, DIR/index.html, DIR/fig/). Exit status 0 when every claim ran (holds or not is in the records), 1 when a
  * claim could not be measured. */
 #include <cblas.h>
 #include <dirent.h>
@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "specl/report.h"
 
 /* The training spec of a claim, unresolved: claims sweep lambda and resolve the budget per value. */
 static specl_train_spec claim_train_(const specl_config *c) {
@@ -51,6 +52,23 @@ static void hc_spec_(const specl_config *c, const specl_source *src, specl_hc_cl
     h->tol = specl_config_double(c, "claim.tol");
 }
 
+static void example_spec_(const specl_config *c, const specl_source *src, specl_example_claim_spec *h) {
+    memset(h, 0, sizeof *h);
+    h->id = specl_config_str(c, "claim.id");
+    h->src = src;
+    cli_model_spec(c, src, &h->model);
+    h->train = claim_train_(c);
+    cli_eval_spec(c, &h->eval);
+    h->seeds = (int)specl_config_int(c, "claim.seeds");
+    h->ks = specl_config_str(c, "claim.ks");
+    h->tol = specl_config_double(c, "claim.tol");
+    h->r = (int)specl_config_int(c, "data.r");
+    h->s = (int)specl_config_int(c, "data.s");
+    h->gamma = specl_config_double(c, "data.gamma");
+    h->rho = specl_config_double(c, "data.rho");
+    h->kappa_factor = specl_config_double(c, "claim.kappa_factor");
+}
+
 static void graph_spec_(const specl_config *c, const specl_source *src, specl_graph_claim_spec *h) {
     memset(h, 0, sizeof *h);
     h->id = specl_config_str(c, "claim.id");
@@ -80,7 +98,11 @@ static int run_one_(const char *path, const cli_args *a, cJSON *claims, cJSON *s
     clock_t t0 = clock();
     if (!st) {
         fprintf(stderr, "%s (%s)\n", specl_config_str(&c, "claim.id"), path);
-        if (!strcmp(src->kind, "clusters")) {
+        if (strcmp(src->kind, "clusters") && strcmp(src->kind, "hypercube")) {
+            specl_example_claim_spec e;
+            example_spec_(&c, src, &e);
+            st = specl_claim_example(&e, tty_progress_, &tty, &rec);
+        } else if (!strcmp(src->kind, "clusters")) {
             specl_graph_claim_spec g;
             graph_spec_(&c, src, &g);
             st = specl_claim_graph(&g, tty_progress_, &tty, &rec);
@@ -97,28 +119,18 @@ static int run_one_(const char *path, const cli_args *a, cJSON *claims, cJSON *s
         cJSON_AddItemToArray(claims, specl_claim_to_json(&rec));
         specl_str s = { 0 };
         specl_config_render(&c, &s);
-        cJSON_AddStringToObject(settings, rec.id, s.buf ? s.buf : "");
+        const char *stem = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;   /* "C03-table.ini" */
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)strcspn(stem, "."), stem);
+        cJSON_AddStringToObject(settings, key, s.buf ? s.buf : "");
         specl_str_free(&s);
-    } else if (rec.details) {
+    } else {
         cJSON_Delete(rec.details);
+        cJSON_Delete(rec.figures);
     }
     specl_source_free(src);
     specl_config_free(&c);
     return st;
-}
-
-static char *report_md_(const cJSON *claims, int n_hold) {
-    specl_str s = { 0 };
-    specl_str_printf(&s, "# specl reproduce\n\n%d of %d claims hold.\n\n| id | source | holds | predicted | measured | setting |\n|---|---|---|---|---|---|\n",
-                     n_hold, cJSON_GetArraySize(claims));
-    const cJSON *it;
-    cJSON_ArrayForEach(it, claims) {
-        specl_str_printf(&s, "| %s | %s | %s | %s | %s | %s |\n", cJSON_GetObjectItem(it, "id")->valuestring,
-                         cJSON_GetObjectItem(it, "source")->valuestring, cJSON_IsTrue(cJSON_GetObjectItem(it, "holds")) ? "yes" : "**no**",
-                         cJSON_GetObjectItem(it, "predicted")->valuestring, cJSON_GetObjectItem(it, "measured")->valuestring,
-                         cJSON_GetObjectItem(it, "setting")->valuestring);
-    }
-    return s.buf;
 }
 
 /* Does the file id ("C03" or "C03-table") match one of the comma-separated ids of --only? */
@@ -165,15 +177,15 @@ int cli_reproduce(int argc, char **argv) {
     if (st < 0) { cJSON_Delete(root); return -st; }
     char path[4200];
     if (!st) st = cli_mkdirs(a.out);
-    char *txt = cJSON_Print(root), *md = report_md_(claims, n_hold);
+    char *txt = cJSON_Print(root);
     snprintf(path, sizeof path, "%s/results.json", a.out);
     if (!st) st = specl_write_file_atomic(path, txt, strlen(txt));
-    snprintf(path, sizeof path, "%s/report.md", a.out);
-    if (!st) st = specl_write_file_atomic(path, md, strlen(md));
-    free(txt); free(md);
+    free(txt);
+    if (!st) st = specl_report_write(root, a.out);   /* report.md, index.html, fig/ */
     int total = cJSON_GetArraySize(claims);
     cJSON_Delete(root);
     if (st) return cli_fail("reproduce", st);
-    printf("specl reproduce: %d of %d claims hold; results in %s/results.json and %s/report.md\n", n_hold, total, a.out, a.out);
+    printf("specl reproduce: %d of %d claims hold; results in %s/results.json, report in %s/index.html and %s/report.md\n",
+           n_hold, total, a.out, a.out, a.out);
     return 0;
 }

@@ -48,7 +48,38 @@ int cli_clusters_params(const specl_config *c, specl_clusters_params *p) {
     return SPECL_OK;
 }
 
+/* A string key whose `word` value means "not set". */
+static const char *opt_str_(const specl_config *c, const char *key, const char *word) {
+    const char *v = specl_config_str(c, key);
+    return strcmp(v, word) == 0 ? "" : v;
+}
+
+/* The sources of Examples 5.7 and 5.10 and Figs. 1 and 3. */
+static int example_source_(const specl_config *c, const char *kind, specl_source **out) {
+    int d = (int)specl_config_int(c, "data.d"), st;
+    if (!strcmp(kind, "manifolds")) {
+        specl_manifolds_params p = { d, (int)specl_config_int(c, "data.r"), (int)specl_config_int(c, "data.r0"),
+                                     specl_config_double(c, "data.gamma"), specl_config_double(c, "data.rho"),
+                                     specl_config_double(c, "data.aug"), labels_(c, "group"),
+                                     (uint64_t)specl_config_int(c, "data.graph_seed") };
+        st = specl_manifolds_new(&p, out);
+    } else if (!strcmp(kind, "patch")) {
+        specl_patch_params p = { d, (int)specl_config_int(c, "data.s"), specl_config_double(c, "data.gamma"),
+                                 opt_str_(c, "data.loc_weights", "uniform"), labels_(c, "pattern"),
+                                 (uint64_t)specl_config_int(c, "data.label_seed") };
+        st = specl_patch_new(&p, out);
+    } else {
+        int toy = !strcmp(kind, "toy");
+        specl_grid_params p = { d, toy, specl_config_double(c, "data.sigma"), specl_config_double(c, "data.small"),
+                                labels_(c, toy ? "side,small" : "axis1,axis2,corner") };
+        st = specl_grid_new(&p, out);
+    }
+    return st == SPECL_EINVAL ? key_origin_error_(c, st) : st;
+}
+
 int cli_make_source(const specl_config *c, specl_source **out) {
+    const char *kind = specl_config_str(c, "data.kind");
+    if (strcmp(kind, "hypercube") && strcmp(kind, "clusters")) return example_source_(c, kind, out);
     if (strcmp(specl_config_str(c, "data.kind"), "clusters") == 0) {
         specl_clusters_params p;
         cli_clusters_params(c, &p);
@@ -77,6 +108,8 @@ int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_s
     ms->depth = (int)specl_config_int(c, "model.depth");
     ms->width = (int)specl_config_int(c, "model.width");
     ms->init_scale = specl_config_double(c, "model.init_scale");
+    ms->kappa = specl_config_double(c, "model.kappa");
+    ms->filter = (int)specl_config_int(c, "model.filter");
     if (strcmp(ms->cls, "table") == 0) {
         if (src->n_support <= 0 || src->n_support > (1 << 20))
             return specl_error(SPECL_EINVAL, "%s: model.class = table needs a finite support of at most 2^20 points "

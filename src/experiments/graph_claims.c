@@ -62,12 +62,38 @@ static void random_params_(specl_rng *r, specl_clusters_params *p, char *masses,
     p->masses = masses;
 }
 
+/* The bottom of the Laplacian spectrum of one graph with its Thm 3.6 and 4.5 bounds and the
+ * measured error marked (a figure of C13). */
+static int spectrum_fig_(const gcase *gc, const cJSON *o, specl_claim *c) {
+    specl_spectrum s;
+    int k = (int)(gc->g.n < 3 * gc->m + 3 ? gc->g.n : 3 * gc->m + 3);
+    int st = specl_graph_spectrum(&gc->g, k, SPECL_EIG_DENSE, 0, &s);
+    if (st) return st;
+    double *ix = malloc(sizeof(double) * k);
+    for (int i = 0; i < k && ix; i++) ix[i] = i + 1;
+    char title[200];
+    snprintf(title, sizeof title, "Laplacian spectrum of one clusters graph (n = %lld, m = %d, alpha = %.3g)",
+             (long long)gc->g.n, gc->m, cJSON_GetObjectItem(o, "alpha")->valuedouble);
+    cJSON *fig = specl_fig_new(c, "c13-spectrum", title, "index i", "eigenvalue nu_i / error");
+    if (ix) specl_fig_series(fig, "nu_i", ix, s.nu, k, "linespoints");
+    double mx[2] = { gc->m + 0.5, gc->m + 0.5 }, my[2] = { 0, s.nu[k - 1] };
+    specl_fig_series(fig, "k = m", mx, my, 2, "lines");
+    const cJSON *t45 = cJSON_GetObjectItem(o, "thm45");
+    specl_fig_hline(fig, "Thm 3.6 bound", cJSON_GetObjectItem(o, "bound_thm36")->valuedouble);
+    if (t45 && cJSON_IsNumber(cJSON_GetObjectItem(t45, "bound"))) specl_fig_hline(fig, "Thm 4.5 bound", cJSON_GetObjectItem(t45, "bound")->valuedouble);
+    specl_fig_hline(fig, "error of the closed-form minimizer", cJSON_GetObjectItem(o, "probe_error")->valuedouble);
+    free(ix);
+    specl_spectrum_free(&s);
+    return ix ? SPECL_OK : SPECL_ENOMEM;
+}
+
 /* C13 and C14 over spec->graphs random graphs: closed-form error against the bounds. */
 static int bounds_sweep_(const specl_graph_claim_spec *sp, int thm45, specl_claim *c) {
     specl_rng r;
     specl_rng_derive(&r, sp->eval.seed, "claims/graphs");
     int applies = 0, holds = 0, st = 0;
-    double worst = 0;
+    double worst = 0, *bx = malloc(sizeof(double) * sp->graphs), *ey = malloc(sizeof(double) * sp->graphs);
+    if (!bx || !ey) { free(bx); free(ey); return SPECL_ENOMEM; }
     cJSON *cases = cJSON_AddArrayToObject(c->details, "graphs");
     const double lambdas[4] = { 0.5, 1, 2, 5 };
     for (int i = 0; i < sp->graphs && !st; i++) {
@@ -85,11 +111,14 @@ static int bounds_sweep_(const specl_graph_claim_spec *sp, int thm45, specl_clai
         cJSON *b = thm45 ? cJSON_GetObjectItem(cJSON_GetObjectItem(o, "thm45"), "bound") : cJSON_GetObjectItem(o, "bound_thm36");
         double err = cJSON_GetObjectItem(o, "probe_error") ? cJSON_GetObjectItem(o, "probe_error")->valuedouble : NAN;
         if (!st && cJSON_IsNumber(b)) {
+            bx[applies] = b->valuedouble;
+            ey[applies] = err;
             applies++;
             int ok = err <= b->valuedouble * (1 + 1e-9) + 1e-12;
             holds += ok;
             if (b->valuedouble > 0) worst = fmax(worst, err / b->valuedouble);
         }
+        if (!st && !thm45 && !c->figures && cJSON_IsNumber(b)) st = spectrum_fig_(&gc, o, c);
         cJSON *row = cJSON_CreateObject();
         cJSON_AddNumberToObject(row, "m", p.m); cJSON_AddNumberToObject(row, "sub", p.sub); cJSON_AddNumberToObject(row, "size", p.size);
         cJSON_AddNumberToObject(row, "alpha_param", p.alpha); cJSON_AddNumberToObject(row, "conn", p.conn);
@@ -101,6 +130,19 @@ static int bounds_sweep_(const specl_graph_claim_spec *sp, int thm45, specl_clai
         gcase_free_(&gc);
     }
     c->holds = !st && applies > 0 && holds == applies;
+    if (applies > 0) {
+        cJSON *fig = specl_fig_new(c, thm45 ? "c14-error-vs-bound" : "c13-error-vs-bound",
+                                   thm45 ? "Thm 4.5 on random clusters graphs: error of the closed-form minimizer against the bound"
+                                         : "Thm 3.6 on random clusters graphs: error of the closed-form minimizer against the bound",
+                                   "bound", "probe error (exact)");
+        specl_fig_series(fig, "one graph each", bx, ey, applies, "points");
+        double lo = INFINITY, hi = 0;
+        for (int i = 0; i < applies; i++) if (bx[i] > 0) { lo = fmin(lo, bx[i]); hi = fmax(hi, bx[i]); }
+        double lx[2] = { lo, hi };
+        if (hi > 0) specl_fig_series(fig, "error = bound", lx, lx, 2, "lines");
+        specl_fig_log(fig, 1, 1);
+    }
+    free(bx); free(ey);
     snprintf(c->predicted, sizeof c->predicted, thm45 ? "error <= 2 zeta + 4 B^2 k eps + 16 B^2 k phi / lambda on every graph where the condition holds"
                                                       : "error <= (alpha/beta) P_max / (P_min - alpha) on every graph where lambda > alpha/P_min");
     snprintf(c->measured, sizeof c->measured, "bound applies on %d of %d random graphs; holds on %d of them; max error/bound = %.3g",

@@ -28,40 +28,34 @@ static int train_(const specl_hc_claim_spec *sp, const specl_source *src, const 
                   uint64_t seed, specl_step_cb cb, void *ctx, specl_model **out) {
     specl_model_spec ms = sp->model;
     ms.cls = cls; ms.d = src->d; ms.k = k;
-    specl_train_spec ts, unscaled = sp->train;
-    unscaled.loss.lambda = lambda;
-    int st = specl_train_resolve(&unscaled, &ts);
-    if (st) return st;
-    specl_rng ri, rd;
-    specl_rng_derive(&ri, seed, "init");
-    specl_rng_derive(&rd, seed, "data");
-    if ((st = specl_model_create(&ms, 2 * ts.batch > 8192 ? 2 * ts.batch : 8192, out))) return st;
-    specl_model_init(*out, ms.init_scale, &ri);
-    st = specl_train(*out, src, &ts, &rd, cb, ctx);
-    if (st) { specl_model_free(*out); *out = NULL; }
-    return st;
+    return specl_train_fresh(src, &ms, &sp->train, lambda, seed, cb, ctx, out);
 }
 
 static double exact_loss_(specl_model *m, const specl_source *src, double lambda, uint64_t seed, long n_mc, int *exact) {
-    double l = NAN;
-    specl_rng r;
-    specl_rng_derive(&r, seed, "population");
-    if (specl_population_loss(m, src, lambda, n_mc, &r, &l, exact)) return NAN;
-    return l;
+    return specl_measure_loss(m, src, lambda, seed, n_mc, exact);
 }
 
-/* C03: trained linear reaches L* from the moments. */
 static int c03_(const specl_hc_claim_spec *sp, const specl_source *src, specl_step_cb cb, void *ctx, specl_claim *c) {
     double ks[MAXL], ls[MAXL], worst = 0;
     int nk = parse_list_(sp->ks, sp->model.k, ks), nl = parse_list_(sp->lambdas, sp->train.loss.lambda, ls), st = 0;
     c->holds = 1;
-    cJSON *runs = cJSON_AddArrayToObject(c->details, "runs");
+    cJSON *runs = cJSON_AddArrayToObject(c->details, "runs"), *curves = NULL;
     for (int a = 0; a < nl && !st; a++)
         for (int b = 0; b < nk && !st; b++) {
             specl_model *m;
             double lstar;
             int ex;
-            if ((st = train_(sp, src, "linear", (int)ks[b], ls[a], sp->eval.seed, cb, ctx, &m))) break;
+            specl_curve cv = { cb, ctx, 20, 0, 0, NULL, NULL };
+            st = train_(sp, src, "linear", (int)ks[b], ls[a], sp->eval.seed, specl_curve_cb, &cv, &m);
+            if (!st) {
+                char label[64];
+                snprintf(label, sizeof label, "k = %d, lambda = %g", (int)ks[b], ls[a]);
+                if (!curves) { curves = specl_fig_new(c, "c03-training-curves", "Hypercube, linear class: batch loss during training",
+                                                      "step", "batch L_lambda (unbiased estimate)"); specl_fig_log(curves, 0, 1); }
+                specl_fig_series(curves, label, cv.step, cv.loss, cv.n, "lines");
+            }
+            specl_curve_free(&cv);
+            if (st) break;
             double l = exact_loss_(m, src, ls[a], sp->eval.seed, sp->eval.pop_pairs, &ex);
             st = specl_linear_optimum(src, (int)ks[b], ls[a], &lstar);
             double rel = (l - lstar) / fmax(lstar, 0.1);
@@ -109,6 +103,41 @@ static int spurious_var_(specl_model *m, const specl_source *src, int s, double 
     return st;
 }
 
+/* Figure of C04: mean probe error over y = x_1..x_s against k for the linear, relu1 and table
+ * classes, each trained at λ with the claim's optimizer, steps and batch capped at 2000 and 1024
+ * (the curve is a picture of the classes' behaviour, not a claim). */
+static int error_vs_k_fig_(const specl_hc_claim_spec *sp, const specl_source *src, int s, specl_step_cb cb, void *ctx, specl_claim *c) {
+    const char *cls[3] = { "linear", "relu1", "table" };
+    double kx[16], err[3][16];
+    int nk = 0, st = 0;
+    specl_hc_claim_spec q = *sp;
+    if (q.train.steps > 2000) q.train.steps = 2000;
+    if (q.train.batch > 1024) q.train.batch = 1024;
+    for (int k = 1; k <= 2 * s && nk < 16; k++) kx[nk++] = k;
+    for (int a = 0; a < 3 && !st; a++) {
+        if (a == 2 && src->n_support > (1 << 16)) break;   /* a table needs d <= 16 */
+        for (int i = 0; i < nk && !st; i++) {
+            specl_model *m;
+            double e[SPECL_MAX_LABELINGS], mean = 0;
+            if ((st = train_(&q, src, cls[a], (int)kx[i], sp->train.loss.lambda, sp->eval.seed, cb, ctx, &m))) break;
+            cJSON *tmp = cJSON_CreateArray();
+            st = probe_all_(m, src, sp, e, tmp);
+            cJSON_Delete(tmp);
+            for (int j = 0; j < s; j++) mean += e[j] / s;
+            err[a][i] = mean;
+            specl_model_free(m);
+        }
+    }
+    if (st) return st;
+    cJSON *fig = specl_fig_new(c, "hypercube-error-vs-k", "Hypercube: mean probe error over y = x_1..x_s against k",
+                               "k (output dimension)", "mean probe error");
+    for (int a = 0; a < 3; a++)
+        if (a < 2 || src->n_support <= (1 << 16)) specl_fig_series(fig, cls[a], kx, err[a], nk, "linespoints");
+    double sx[2] = { s, s }, sy[2] = { 0, 1 };
+    specl_fig_series(fig, "k = s", sx, sy, 2, "lines");
+    return SPECL_OK;
+}
+
 /* C04 (ks = s) and C06 (k < s and k > s). */
 static int c04_c06_(const specl_hc_claim_spec *sp, const specl_source *src, int s, int is06, specl_step_cb cb, void *ctx, specl_claim *c) {
     double ks[MAXL], ls[MAXL], err[SPECL_MAX_LABELINGS], worst_small = 0, worst_dev = 0, worst_var = 0;
@@ -153,6 +182,7 @@ static int c04_c06_(const specl_hc_claim_spec *sp, const specl_source *src, int 
             }
             specl_model_free(m);
         }
+    if (!st && !is06) st = error_vs_k_fig_(sp, src, s, cb, ctx, c);
     if (!is06) {
         snprintf(c->predicted, sizeof c->predicted, "error <= %g for y = x_i, every i <= s", sp->tol);
         snprintf(c->measured, sizeof c->measured, "max error %.3g", worst_small);

@@ -136,5 +136,102 @@ cJSON *specl_claim_to_json(const specl_claim *c) {
     cJSON_AddStringToObject(o, "measured", c->measured);
     cJSON_AddBoolToObject(o, "holds", c->holds);
     if (c->details) cJSON_AddItemToObject(o, "details", c->details);
+    if (c->figures) cJSON_AddItemToObject(o, "figures", c->figures);
     return o;
+}
+
+cJSON *specl_fig_new(specl_claim *c, const char *name, const char *title, const char *xlabel, const char *ylabel) {
+    if (!c->figures) c->figures = cJSON_CreateArray();
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "name", name);
+    cJSON_AddStringToObject(f, "title", title);
+    cJSON_AddStringToObject(f, "xlabel", xlabel);
+    cJSON_AddStringToObject(f, "ylabel", ylabel);
+    cJSON_AddArrayToObject(f, "series");
+    cJSON_AddItemToArray(c->figures, f);
+    return f;
+}
+
+void specl_fig_series(cJSON *fig, const char *label, const double *x, const double *y, int n, const char *style) {
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "label", label);
+    cJSON_AddItemToObject(s, "x", cJSON_CreateDoubleArray(x, n));
+    cJSON_AddItemToObject(s, "y", cJSON_CreateDoubleArray(y, n));
+    cJSON_AddStringToObject(s, "style", style);
+    cJSON_AddItemToArray(cJSON_GetObjectItem(fig, "series"), s);
+}
+
+void specl_fig_hline(cJSON *fig, const char *label, double y) {
+    cJSON *h = cJSON_GetObjectItem(fig, "hlines");
+    if (!h) h = cJSON_AddArrayToObject(fig, "hlines");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "label", label);
+    cJSON_AddNumberToObject(o, "y", y);
+    cJSON_AddItemToArray(h, o);
+}
+
+void specl_fig_log(cJSON *fig, int logx, int logy) {
+    cJSON_AddBoolToObject(fig, "logx", logx);
+    cJSON_AddBoolToObject(fig, "logy", logy);
+}
+
+int specl_train_fresh(const specl_source *src, const specl_model_spec *ms, const specl_train_spec *train, double lambda,
+                      uint64_t seed, specl_step_cb cb, void *ctx, specl_model **out) {
+    specl_train_spec ts, unscaled = *train;
+    unscaled.loss.lambda = lambda;
+    int st = specl_train_resolve(&unscaled, &ts);
+    if (st) return st;
+    specl_rng ri, rd;
+    specl_rng_derive(&ri, seed, "init");
+    specl_rng_derive(&rd, seed, "data");
+    if ((st = specl_model_create(ms, 2 * ts.batch > 8192 ? 2 * ts.batch : 8192, out))) return st;
+    specl_model_init(*out, ms->init_scale, &ri);
+    st = specl_model_constrain(*out);
+    if (!st) st = specl_train(*out, src, &ts, &rd, cb, ctx);
+    if (st) { specl_model_free(*out); *out = NULL; }
+    return st;
+}
+
+double specl_measure_loss(specl_model *m, const specl_source *src, double lambda, uint64_t seed, long n_mc, int *exact) {
+    double l = NAN;
+    specl_rng r;
+    specl_rng_derive(&r, seed, "population");
+    if (specl_population_loss(m, src, lambda, n_mc, &r, &l, exact)) return NAN;
+    return l;
+}
+
+int specl_curve_cb(const specl_step_info *info, void *ctx) {
+    specl_curve *c = ctx;
+    if (info->step % c->every == 0 || info->step + 1 == info->steps) {
+        if (c->n == c->cap) {
+            int cap = c->cap ? 2 * c->cap : 256;
+            double *s = realloc(c->step, sizeof(double) * cap), *l = s ? realloc(c->loss, sizeof(double) * cap) : NULL;
+            if (s) c->step = s;
+            if (!l) return specl_error(SPECL_ENOMEM, "training curve");
+            c->loss = l;
+            c->cap = cap;
+        }
+        c->step[c->n] = (double)(info->step + 1);
+        c->loss[c->n++] = info->loss;
+    }
+    return c->inner ? c->inner(info, c->inner_ctx) : 0;
+}
+
+void specl_curve_free(specl_curve *c) {
+    free(c->step);
+    free(c->loss);
+    c->step = c->loss = NULL;
+    c->n = c->cap = 0;
+}
+
+cJSON *specl_fig_heatmap(specl_claim *c, const char *name, const char *title, const char *xlabel, const char *ylabel,
+                         const double *x, int nx, const double *y, int ny, const double *z) {
+    cJSON *f = specl_fig_new(c, name, title, xlabel, ylabel);
+    cJSON_AddStringToObject(f, "kind", "heatmap");
+    cJSON *g = cJSON_AddObjectToObject(f, "grid");
+    cJSON_AddItemToObject(g, "x", cJSON_CreateDoubleArray(x, nx));
+    cJSON_AddItemToObject(g, "y", cJSON_CreateDoubleArray(y, ny));
+    cJSON *zz = cJSON_AddArrayToObject(g, "z");
+    for (int i = 0; i < ny; i++) cJSON_AddItemToArray(zz, cJSON_CreateDoubleArray(z + (size_t)i * nx, nx));
+    return f;
 }
