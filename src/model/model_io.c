@@ -1,12 +1,16 @@
 /* Model weights as safetensors files (see model.h). The header is JSON (cJSON); tensors are
- * float32, little-endian, in layer order. Loading checks every field before trusting it. */
+ * float32, little-endian, in layer order. Loading checks every field before trusting it.
+ * __metadata__ also carries "kappa" (lipschitz: κ, as %.17g so it reads back bit-identical) and
+ * "filter" (conv1d-circ: s), both taken from the model and 0 for the classes that do not use
+ * them; files written before these keys existed load with both 0. */
 #include <cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "specl/model.h"
 
-static const char *class_names_[] = { "linear", "affine", "relu1", "mlp", "table" };
+static const char *class_names_[] = { "linear", "affine", "relu1", "mlp", "table", "lipschitz", "conv1d-circ" };
 
 static const char *tensor_name_(const specl_layer *l, int i, int bias, char *buf, size_t n) {
     snprintf(buf, n, "layer%d.%s", i, bias ? "bias" : (l->kind == SPECL_LAYER_TABLE ? "table" : "weight"));
@@ -40,10 +44,17 @@ int specl_model_save(const specl_model *m, const specl_model_spec *spec, const c
         snprintf(num, sizeof num, "%lld", ints[i].v);      /* safetensors metadata values are strings */
         cJSON_AddStringToObject(meta, ints[i].k, num);
     }
+    /* kappa and filter from the model itself: 0 for classes without them, whatever the spec says */
+    int filter = m->n_layers > 0 && m->layers[0].kind == SPECL_LAYER_CONV1D_CIRC ? (int)m->layers[0].rows : 0;
+    snprintf(num, sizeof num, "%.17g", m->kappa);
+    cJSON_AddStringToObject(meta, "kappa", num);
+    snprintf(num, sizeof num, "%d", filter);
+    cJSON_AddStringToObject(meta, "filter", num);
     size_t off = 0;
     for (int i = 0; i < m->n_layers; i++) {
         const specl_layer *l = &m->layers[i];
         if (l->kind == SPECL_LAYER_DENSE) add_tensor_(root, tensor_name_(l, i, 0, name, sizeof name), l->out, l->in, &off);
+        if (l->kind == SPECL_LAYER_CONV1D_CIRC) add_tensor_(root, tensor_name_(l, i, 0, name, sizeof name), l->out, l->rows, &off);
         if (l->kind == SPECL_LAYER_TABLE) add_tensor_(root, tensor_name_(l, i, 0, name, sizeof name), l->rows, l->out, &off);
         if (l->bias) add_tensor_(root, tensor_name_(l, i, 1, name, sizeof name), 0, l->out, &off);
     }
@@ -74,6 +85,19 @@ static int meta_int_(const cJSON *meta, const char *key, const char *path, long 
     return SPECL_OK;
 }
 
+/* Optional metadata: absent keys (files from before kappa / filter) leave *v at 0. */
+static int meta_kappa_(const cJSON *meta, const char *path, double *v) {
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(meta, "kappa");
+    char *end;
+    *v = 0;
+    if (!it) return SPECL_OK;
+    if (!cJSON_IsString(it)) return specl_error(SPECL_EFORMAT, "%s: __metadata__.kappa is not a string", path);
+    *v = strtod(it->valuestring, &end);
+    if (end == it->valuestring || *end || !isfinite(*v) || *v < 0)
+        return specl_error(SPECL_EFORMAT, "%s: __metadata__.kappa = '%s' is not a finite number >= 0", path, it->valuestring);
+    return SPECL_OK;
+}
+
 static int parse_spec_(const cJSON *root, const char *path, specl_model_spec *spec) {
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(meta, "class");
@@ -90,7 +114,12 @@ static int parse_spec_(const cJSON *root, const char *path, specl_model_spec *sp
     }
     spec->d = (int)v[0]; spec->k = (int)v[1]; spec->depth = (int)v[2]; spec->width = (int)v[3];
     spec->table_rows = v[4]; spec->init_scale = 1.0;
-    return SPECL_OK;
+    long long filter = 0;
+    int st = cJSON_GetObjectItemCaseSensitive(meta, "filter") ? meta_int_(meta, "filter", path, &filter) : SPECL_OK;
+    if (!st) st = meta_kappa_(meta, path, &spec->kappa);
+    if (!st && filter > (1ll << 30)) st = specl_error(SPECL_EFORMAT, "%s: __metadata__.filter = %lld is too large", path, filter);
+    spec->filter = (int)filter;
+    return st;
 }
 
 /* Check tensor `name` against (rows, cols) and copy it into dst. */
@@ -140,7 +169,8 @@ int specl_model_load(const char *path, int max_n, specl_model **out, specl_model
     for (int i = 0; !st && i < (*out)->n_layers; i++) {
         specl_layer *l = &(*out)->layers[i];
         if (l->kind == SPECL_LAYER_RELU) continue;
-        int64_t r = l->kind == SPECL_LAYER_TABLE ? l->rows : l->out, c = l->kind == SPECL_LAYER_TABLE ? l->out : l->in;
+        int64_t r = l->kind == SPECL_LAYER_TABLE ? l->rows : l->out;
+        int64_t c = l->kind == SPECL_LAYER_TABLE ? l->out : l->kind == SPECL_LAYER_CONV1D_CIRC ? l->rows : l->in;
         st = load_tensor_(root, tensor_name_(l, i, 0, name, sizeof name), r, c, data, dlen, (*out)->params + l->w, path);
         expected++;
         if (!st && l->bias) {

@@ -1,5 +1,6 @@
 /* The training loop: draw a batch of pairs, forward both views as one (2n, d) block, loss and
- * gradient, backward, a finite check on the loss and the gradient norm, optimizer step. The
+ * gradient, backward, a finite check on the loss and the gradient norm, optimizer step, then the
+ * class's projection (specl_model_constrain: lipschitz models go back into their class). The
  * trainer never prints; progress goes to the caller's callback. */
 #include <math.h>
 #include <stdlib.h>
@@ -83,6 +84,7 @@ int specl_train(specl_model *m, const specl_source *src, const specl_train_spec 
         if (st) break;
         double lr = specl_schedule_lr(&ts->opt, step, ts->steps);
         specl_optimizer_step(&opt, m->params, m->grads, lr);
+        if ((st = specl_model_constrain(m))) break;   /* lipschitz: back into the class; else a no-op */
         if (cb) {
             specl_step_info info = { step, ts->steps, lv.total, lv.align, lv.reg, gn, lr };
             st = cb(&info, ctx);
