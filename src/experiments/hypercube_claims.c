@@ -28,6 +28,7 @@ static int train_(const specl_hc_claim_spec *sp, const specl_source *src, const 
                   uint64_t seed, specl_step_cb cb, void *ctx, specl_model **out) {
     specl_model_spec ms = sp->model;
     ms.cls = cls; ms.d = src->d; ms.k = k;
+    if (!strcmp(cls, "table")) ms.table_rows = src->n_support;
     return specl_train_fresh(src, &ms, &sp->train, lambda, seed, cb, ctx, out);
 }
 
