@@ -21,7 +21,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 LIB_SRC  := $(wildcard src/base/*.c src/data/*.c src/model/*.c src/eval/*.c src/theory/*.c \
-                       src/train/*.c src/experiments/*.c)
+                       src/train/*.c src/experiments/*.c src/report/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)

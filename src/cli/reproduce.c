@@ -1,7 +1,7 @@
 /* `specl reproduce`: run every claim config of experiments/ (or --only some), write
  * DIR/results.json ({"claims", "settings", "versions"}), then the report rendered from the claim
- * records (specl/report.h: DIR/report.md, DIR/index.html, DIR/fig/). Exit status 0 when every claim ran (holds or not is in the records), 1 when a
- * claim could not be measured. */
+ * records (specl/report.h: DIR/report.md, DIR/index.html, DIR/fig/). Exit status 0 when every
+ * claim ran (holds or not is in the records), 1 when a claim could not be measured. */
 #include <cblas.h>
 #include <dirent.h>
 #include <stdio.h>

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The report of `specl reproduce` (specl/report.h), on the fast claims C05, C08 and C13:
+# index.html holds the claims table with one row per claim record, links and images only to
+# files inside the report directory (no URL, no absolute path, no script), every <img> is a
+# complete SVG with its .gp and .csv beside it, every figure's script reruns on its own inside
+# fig/, and report.md lists the claims.
+#
+# Then, when chromium is installed, a browser check: chromium renders index.html headless and
+# reports, for every <img>, whether it loaded. The page itself has no JavaScript, so the check
+# runs in a wrapper page of the test's own temp dir that loads index.html in an iframe and, on
+# its load event (which waits for the iframe's images), writes src, complete and naturalWidth of
+# each image into its DOM; --dump-dom prints that DOM (--allow-file-access-from-files lets a
+# file:// page read a file:// iframe). A screenshot of index.html must also come out as a PNG.
+# Without chromium this part prints "SKIP chromium not installed" and nothing else.
+set -u
+B=${SPECL_BIN:?SPECL_BIN must point at the specl binary}
+PY=/usr/bin/python3
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+export OPENBLAS_NUM_THREADS=1
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+R="$T/rep"
+
+if ! "$B" reproduce --experiments "$ROOT/experiments" --only C05,C08,C13 --out "$R" >"$T/out" 2>"$T/err"; then
+  fail report_reproduce "specl reproduce failed: $(tail -c 400 "$T/err")"; exit 1
+fi
+grep -q "index.html" "$T/out" && pass report_message_names_index || fail report_message_names_index "$(cat "$T/out")"
+[ -s "$R/index.html" ] && [ -s "$R/report.md" ] && [ -s "$R/results.json" ] && pass report_files \
+  || { fail report_files "missing index.html, report.md or results.json"; exit 1; }
+
+# Static checks of index.html against results.json (html.parser: no regex over markup).
+$PY - "$R" >"$T/static" 2>&1 <<'PY'
+import html.parser, json, os, re, sys
+root = sys.argv[1]
+claims = json.load(open(os.path.join(root, "results.json")))["claims"]
+page = open(os.path.join(root, "index.html"), encoding="utf-8").read()
+
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.rows = []; self.refs = []; self.imgs = []; self.tags = set()
+        self.in_claims = self.in_body = False; self.cell = None; self.row = None
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs); self.tags.add(tag)
+        for k in ("src", "href", "srcset", "poster", "data", "action", "formaction"):
+            if k in a: self.refs.append((tag, k, a[k]))
+        if tag == "img": self.imgs.append(a.get("src"))
+        if tag == "table" and "claims" in a.get("class", "").split(): self.in_claims = True
+        if self.in_claims and tag == "tbody": self.in_body = True
+        if self.in_body and tag == "tr": self.row = []
+        if self.row is not None and tag == "td": self.cell = ""
+    def handle_endtag(self, tag):
+        if tag == "td" and self.cell is not None: self.row.append(self.cell.strip()); self.cell = None
+        if tag == "tr" and self.row is not None: self.rows.append(self.row); self.row = None
+        if tag == "tbody": self.in_body = False
+        if tag == "table": self.in_claims = False
+    def handle_data(self, d):
+        if self.cell is not None: self.cell += d
+
+p = P(); p.feed(page)
+def check(name, ok, why):
+    print(("PASS " + name) if ok else ("FAIL %s: %s" % (name, why)))
+
+check("report_table_rows", len(p.rows) == len(claims) and [r[0] for r in p.rows] == [c["id"] for c in claims],
+      "table rows %s, claims %s" % ([r[:1] for r in p.rows], [c["id"] for c in claims]))
+check("report_table_holds", all(("holds" in r[2]) == c["holds"] for r, c in zip(p.rows, claims)), "holds column does not match the records")
+n = sum(c["holds"] for c in claims)
+check("report_counts", "%d of %d claims hold" % (n, len(claims)) in page, "no '%d of %d claims hold'" % (n, len(claims)))
+urls = re.findall(r"(?i)\b(?:https?|ftp):", page)
+check("report_no_urls", not urls and "//" not in "".join(v for _, _, v in p.refs), "found %s" % urls)
+bad = []
+for tag, k, v in p.refs:
+    if v.startswith("#"): continue
+    path = v.split("#")[0]
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", v) or path.startswith("/") or ".." in path.split("/") or not os.path.isfile(os.path.join(root, path)):
+        bad.append("%s %s=%s" % (tag, k, v))
+check("report_links_inside", not bad, "; ".join(bad))
+ext = sorted(p.tags & {"script", "link", "iframe", "object", "embed", "base"})
+check("report_self_contained", not ext and "@import" not in page and "url(" not in page, "tags %s" % ext)
+svg_bad, missing = [], []
+for src in p.imgs:
+    f = os.path.join(root, src or "")
+    t = open(f, encoding="utf-8", errors="replace").read() if src and os.path.isfile(f) else ""
+    if not (t.lstrip().startswith("<?xml") or t.lstrip().startswith("<svg")) or "</svg>" not in t[-200:]: svg_bad.append(src)
+    stem = f[:-4] if f.endswith(".svg") else f
+    for e in (".gp", ".csv"):
+        if not os.path.isfile(stem + e): missing.append(os.path.basename(stem + e))
+check("report_images_svg", not svg_bad, "not a complete SVG: %s" % svg_bad)
+figdir = os.path.join(root, "fig")
+stems = sorted({os.path.splitext(x)[0] for x in os.listdir(figdir)}) if os.path.isdir(figdir) else []
+for s in stems:
+    for e in (".svg", ".gp", ".csv"):
+        if not os.path.isfile(os.path.join(figdir, s + e)): missing.append(s + e)
+check("report_figure_files", not missing, "missing %s" % sorted(set(missing)))
+print("INFO %d images, %d figures in fig/" % (len(p.imgs), len(stems)))
+md = open(os.path.join(root, "report.md"), encoding="utf-8").read()
+check("report_md_claims", all(("| %s |" % c["id"]) in md for c in claims) and ("%d of %d claims hold" % (n, len(claims))) in md, "claims missing in report.md")
+PY
+cat "$T/static"
+
+# Every script reruns on its own inside fig/ (relative paths), here into a copy of fig/.
+if [ -d "$R/fig" ]; then
+  cp -r "$R/fig" "$T/figcopy"; ok=1
+  for gp in "$T"/figcopy/*.gp; do
+    [ -e "$gp" ] || continue
+    n=$(basename "$gp" .gp); rm -f "$T/figcopy/$n.svg"
+    (cd "$T/figcopy" && gnuplot "$n.gp" >/dev/null 2>&1) && grep -q '</svg>' "$T/figcopy/$n.svg" || { ok=0; fail report_gp_rerun "$n.gp does not redraw $n.svg"; }
+  done
+  [ $ok = 1 ] && pass report_gp_rerun
+fi
+
+# Browser check.
+CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
+if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
+  echo "SKIP chromium not installed"
+  exit 0
+fi
+PROFILE=$(mktemp -d -p "$T")
+chrome() {
+  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --user-data-dir="$PROFILE" --allow-file-access-from-files "$@" 2>>"$T/chrome.err"
+}
+cat >"$T/check.html" <<EOF
+<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<pre id="out">PENDING</pre>
+<iframe id="f" src="file://$R/index.html" width="1200" height="800"></iframe>
+<script>
+window.addEventListener('load', function () {
+  var out = document.getElementById('out');
+  try {
+    var imgs = document.getElementById('f').contentDocument.images, lines = ['IMAGES ' + imgs.length];
+    for (var i = 0; i < imgs.length; i++)
+      lines.push('IMG ' + imgs[i].getAttribute('src') + ' complete=' + (imgs[i].complete ? 1 : 0) + ' width=' + imgs[i].naturalWidth);
+    out.textContent = lines.join('\n');
+  } catch (e) { out.textContent = 'ERROR ' + e; }
+});
+</script></body></html>
+EOF
+chrome --virtual-time-budget=10000 --run-all-compositor-stages-before-draw --dump-dom "file://$T/check.html" >"$T/dom.html"
+n_img=$($PY -c "import html.parser,sys
+class P(html.parser.HTMLParser):
+    n=0
+    def handle_starttag(s,t,a): P.n+=t=='img'
+P().feed(open(sys.argv[1]).read()); print(P.n)" "$R/index.html")
+# a broken image is complete with naturalWidth 0
+grep -oE '(IMAGES [0-9]+|IMG [^ ]+ complete=[01] width=[0-9]+|ERROR[^<]*|PENDING)' "$T/dom.html" >"$T/imgs"
+if grep -qx "IMAGES $n_img" "$T/imgs" && [ "$(grep -cE '^IMG .* complete=1 width=[1-9]' "$T/imgs")" -eq "$n_img" ]; then
+  pass report_chromium_images
+  echo "INFO chromium loaded $n_img of $n_img images"
+else
+  fail report_chromium_images "expected $n_img loaded images; chromium says: $(head -5 "$T/imgs" | tr '\n' ' ') $(tail -c 300 "$T/chrome.err")"
+fi
+chrome --window-size=1200,1600 --screenshot="$T/shot.png" "file://$R/index.html" >/dev/null
+if [ -s "$T/shot.png" ] && [ "$(head -c 8 "$T/shot.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then
+  pass report_chromium_screenshot
+else
+  fail report_chromium_screenshot "no PNG: $(tail -c 300 "$T/chrome.err")"
+fi
