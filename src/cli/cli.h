@@ -14,13 +14,15 @@ typedef struct cli_args {
     const char *config, *out, *only, *experiments, *run;
     const char *graph, *partition, *features, *eigvecs, *k, *lambda, *method;   /* theory */
     const char *sets[256];
-    int n_sets, quiet, json;
+    int n_sets, quiet, json, quick;
 } cli_args;
 /* Parse flags of `cmd`; `allowed` lists the accepted flags ("-c --set --out ..."); a positional
  * argument goes to run. Returns 0 or prints an error and returns 2. */
 int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, int want_run, cli_args *a);
 /* Load defaults, the config file (if any) and the --set assignments. Prints errors; returns exit status. */
 int cli_load_config(const char *cmd, const cli_args *a, specl_config *c);
+/* Set OpenBLAS and OpenMP to the config's `threads`. */
+void cli_apply_threads(const specl_config *c);
 /* mkdir -p; SPECL_EIO naming the path on failure. */
 int cli_mkdirs(const char *path);
 #endif

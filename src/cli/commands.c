@@ -49,6 +49,7 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, 
             a->sets[a->n_sets++] = argv[++i];
         } else if (!strcmp(f, "--quiet")) a->quiet = 1;
         else if (!strcmp(f, "--json")) a->json = 1;
+        else if (!strcmp(f, "--quick")) a->quick = 1;
     }
     if (want_run && !a->run) { fprintf(stderr, "specl %s: missing RUN_DIR argument\n", cmd); return 2; }
     return 0;
@@ -59,10 +60,14 @@ int cli_load_config(const char *cmd, const cli_args *a, specl_config *c) {
     if (!st && a->config) st = specl_config_load(c, a->config);
     for (int i = 0; i < a->n_sets && !st; i++) st = specl_config_set(c, a->sets[i]);
     if (st) return cli_fail(cmd, st);
+    cli_apply_threads(c);
+    return 0;
+}
+
+void cli_apply_threads(const specl_config *c) {
     int threads = (int)specl_config_int(c, "threads");   /* one setting for OpenBLAS and OpenMP */
     openblas_set_num_threads(threads);
     omp_set_num_threads(threads);
-    return 0;
 }
 
 int cli_mkdirs(const char *path) {

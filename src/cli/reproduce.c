@@ -81,14 +81,49 @@ static void graph_spec_(const specl_config *c, const specl_source *src, specl_gr
 }
 
 /* Run one experiment file; append its record to claims and its resolved config to settings. */
-static int run_one_(const char *path, const cli_args *a, cJSON *claims, cJSON *settings, int *n_hold) {
+/* --quick: a quarter of the training steps, at most 3 seeds (the required successes scaled),
+ * 40 random graphs, λ ≤ 1 in sweeps, 5000 probe samples and 10^5 Monte-Carlo pairs. Applied after
+ * the file and before --set, so --set still wins. */
+static int quick_(specl_config *c) {
+    char v[160];
+    long long steps = specl_config_int(c, "train.steps"), seeds = specl_config_int(c, "claim.seeds");
+    long long ms = specl_config_int(c, "claim.min_success");
+    int st = SPECL_OK;
+#define SETF(...) do { if (!st) { snprintf(v, sizeof v, __VA_ARGS__); st = specl_config_set(c, v); } } while (0)
+    SETF("train.steps=%lld", steps / 4 > 200 ? steps / 4 : (steps < 200 ? steps : 200));
+    if (seeds > 3) { SETF("claim.seeds=3"); SETF("claim.min_success=%lld", (ms * 3 + seeds - 1) / seeds); }
+    if (specl_config_int(c, "claim.graphs") > 40) SETF("claim.graphs=40");
+    if (specl_config_int(c, "eval.n_train") > 5000) SETF("eval.n_train=5000");
+    if (specl_config_int(c, "eval.n_test") > 5000) SETF("eval.n_test=5000");
+    if (specl_config_int(c, "eval.pop_pairs") > 100000) SETF("eval.pop_pairs=100000");
+    char lams[140] = "";
+    const char *p = specl_config_str(c, "claim.lambdas");
+    for (size_t off = 0; *p;) {            /* keep the λ ≤ 1 of the sweep (the first one if none) */
+        char *end;
+        double l = strtod(p, &end);
+        if (end == p) break;
+        if ((l <= 1 || !lams[0]) && off < sizeof lams - 24) off += (size_t)snprintf(lams + off, sizeof lams - off, "%s%.*s", off ? "," : "", (int)(end - p), p);
+        p = end + strspn(end, ", ");
+    }
+    if (lams[0]) SETF("claim.lambdas=%s", lams);
+#undef SETF
+    return st;
+}
+
+static int run_one_(const char *path, const cli_args *a, int quick, cJSON *claims, cJSON *settings, int *n_hold) {
     specl_config c;
     cli_args b = *a;
     b.config = path;
-    int rc = cli_load_config("reproduce", &b, &c);
+    b.n_sets = 0;
+    int rc = cli_load_config("reproduce", &b, &c), st = SPECL_OK;
+    if (!rc && quick) st = quick_(&c);
+    for (int i = 0; i < a->n_sets && !rc && !st; i++) st = specl_config_set(&c, a->sets[i]);
+    if (!rc && st) rc = cli_fail("reproduce", st);
+    if (!rc) cli_apply_threads(&c);
+    st = SPECL_OK;
     if (rc) { specl_config_free(&c); return -rc; }
     specl_source *src = NULL;
-    int st = cli_make_source(&c, &src);
+    st = cli_make_source(&c, &src);
     specl_train_spec ts;
     if (!st) st = cli_train_spec(&c, &ts);
     if (!st && !strcmp(specl_config_str(&c, "claim.id"), "none"))
@@ -146,7 +181,7 @@ static int only_match_(const char *only, const char *id) {
 
 int cli_reproduce(int argc, char **argv) {
     cli_args a;
-    int rc = cli_parse_args("reproduce", argc, argv, "--only --experiments --set --out", 0, &a);
+    int rc = cli_parse_args("reproduce", argc, argv, "--only --experiments --set --out --quick", 0, &a);
     if (rc) return rc;
     if (!a.out) { fprintf(stderr, "specl reproduce: missing --out DIR\n"); return 2; }
     const char *exp = a.experiments ? a.experiments : "experiments";
@@ -171,8 +206,9 @@ int cli_reproduce(int argc, char **argv) {
     cJSON *settings = cJSON_AddObjectToObject(root, "settings"), *ver = cJSON_AddObjectToObject(root, "versions");
     cJSON_AddStringToObject(ver, "specl", SPECL_VERSION);
     cJSON_AddStringToObject(ver, "openblas", openblas_get_config());
+    cJSON_AddBoolToObject(root, "quick", a.quick);
     int st = 0, n_hold = 0;
-    for (int i = 0; i < n && !st; i++) st = run_one_(files[i], &a, claims, settings, &n_hold);
+    for (int i = 0; i < n && !st; i++) st = run_one_(files[i], &a, a.quick, claims, settings, &n_hold);
     for (int i = 0; i < n; i++) free(files[i]);
     if (st < 0) { cJSON_Delete(root); return -st; }
     char path[4200];

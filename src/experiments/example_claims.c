@@ -221,7 +221,7 @@ static int plane_fig_(specl_claim *c, specl_model *m, const specl_source *src, i
         for (int j = 0; j < G; j++) { x[((size_t)i * G + j) * d] = (float)gx[j]; x[((size_t)i * G + j) * d + 1] = (float)gx[i]; }
     st = specl_model_apply(m, G * G, x, NULL, f);
     for (int i = 0; i < G * G && !st; i++) z[i] = f[(size_t)i * m->k + out];
-    cJSON *fig = st ? NULL : specl_fig_heatmap(c, name, title, "x_1 (invariant)", "x_2", gx, G, gx, G, z);
+    cJSON *fig = st ? NULL : specl_fig_heatmap(c, name, title, "x_1", "x_2", gx, G, gx, G, z);
     int64_t n = src->n_support;
     double *px = malloc(sizeof(double) * (n > 0 ? n : 1)), *py = malloc(sizeof(double) * (n > 0 ? n : 1));
     float *xs = malloc(sizeof(float) * d), *tg = malloc(sizeof(float) * (src->target_dim + 1));

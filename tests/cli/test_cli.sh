@@ -155,3 +155,12 @@ mkdir -p "$T/exp"; printf '[claim]\nid = C05\n[model]\nk = 0\n' >"$T/exp/bad.ini
 expect_err reproduce_bad_config 2 'bad.ini:4: .*model.k' -- reproduce --experiments "$T/exp" --out "$T/rep9"
 expect_err reproduce_no_out 2 'missing --out' -- reproduce
 [ ! -e "$T/rep9" ] && pass reproduce_no_partial_output || fail reproduce_no_partial_output "output directory created"
+"$B" reproduce --experiments "$ROOT/experiments" --quick --only C07 --set claim.seeds=2 --out "$T/repq" >"$T/out" 2>"$T/err" && $PY - "$T/repq/results.json" <<'PY' \
+  && pass reproduce_quick || fail reproduce_quick "$(cat "$T/err")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["quick"] is True
+setting = r["claims"][0]["setting"]
+assert "steps=2000" in setting, setting            # a quarter of C07's 8000 steps
+assert len(r["claims"][0]["details"]["random_init"]) == 2   # --set applies after --quick
+PY
