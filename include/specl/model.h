@@ -28,7 +28,7 @@ typedef struct specl_layer {
     specl_layer_kind kind;
     int in, out;          /* row widths of input and output */
     int bias;             /* dense: has a bias vector */
-    int64_t rows;         /* table: size of the support */
+    int64_t rows;         /* table: size of the support; conv1d-circ: the filter width s */
     size_t w, b;          /* offsets of weight (out,in) / table (rows,out) and bias (out) in params */
     size_t act;           /* offset of this layer's output (max_n, out) in the activation buffer */
 } specl_layer;
@@ -36,7 +36,7 @@ typedef struct specl_layer {
 #define SPECL_MAX_LAYERS 32
 
 typedef struct specl_model_spec {
-    const char *cls;      /* "linear", "affine", "relu1", "mlp", "table" */
+    const char *cls;      /* "linear", "affine", "relu1", "mlp", "table", "lipschitz", "conv1d-circ" */
     int d, k;             /* input and output dimension */
     int depth, width;     /* mlp: number of hidden layers and their width */
     int64_t table_rows;   /* table: size of the support */
@@ -54,7 +54,8 @@ typedef struct specl_model {
     float *params;        /* (n_params) all weights */
     float *grads;         /* (n_params) their gradients */
     float *acts;          /* activations, (max_n, out) per layer */
-    float *dbuf[2];       /* (max_n, widest) two ping-pong buffers for backward */
+    float *dbuf[2];       /* (max_n, widest) two ping-pong buffers for backward; dbuf[0] is also the
+                             SVD workspace of the lipschitz projection */
     const float *last_x;  /* input of the last forward (borrowed) */
     const int64_t *last_ids;
     int last_n;
@@ -63,7 +64,8 @@ typedef struct specl_model {
 
 int specl_model_create(const specl_model_spec *spec, int max_n, specl_model **out);
 void specl_model_free(specl_model *m);
-/* Random init from rng: dense weights N(0, (scale²/fan_in)), biases 0, table N(0, scale²/k). */
+/* Random init from rng: dense weights N(0, scale²/fan_in), conv filters N(0, scale²/s), biases 0,
+ * table N(0, scale²/k); a lipschitz model is then projected into its class. */
 void specl_model_init(specl_model *m, double init_scale, specl_rng *rng);
 void specl_model_zero_grad(specl_model *m);
 /* x (n,d); ids (n) support ids (batch.view), needed only by table models (NULL otherwise).
@@ -86,7 +88,7 @@ int specl_model_is_affine(const specl_model *m);
 /* ---- files ----
  * Weights as a safetensors file: 8-byte little-endian header length, a JSON header naming each
  * tensor ("layer<i>.weight", "layer<i>.bias", "layer<i>.table": dtype F32, shape, data_offsets)
- * and "__metadata__" with the class spec (class, d, k, depth, width, table_rows), then the raw
+ * and "__metadata__" with the class spec (class, d, k, depth, width, table_rows, kappa, filter), then the raw
  * little-endian data. Written atomically. Loading rebuilds the model from the metadata and names
  * every missing, unexpected or mis-shaped tensor. */
 int specl_model_save(const specl_model *m, const specl_model_spec *spec, const char *path);
