@@ -82,6 +82,10 @@ int specl_source_has_graph(const specl_source *src);
 void specl_source_free(specl_source *src);
 /* Offset of labelling j inside a target row. */
 int specl_source_target_offset(const specl_source *src, int j);
+/* The seeded balanced map of n patterns onto m classes behind every "patterns:<m>" labelling:
+ * shuffle 0..n−1 with the stream (seed, "labels/<j>") and give position p the class p mod m.
+ * *map (n) is malloc'd. */
+int specl_balanced_map(int64_t n, int m, uint64_t seed, int j, int32_t **map);
 
 /* ---- Example 5.1 / 5.4: the hypercube ----
  * x̄ uniform on {−1,1}^d; each view multiplies each of the last d − s coordinates by an

@@ -211,17 +211,8 @@ static int hc_parse_label_(specl_source *src, hypercube *h, const char *spec, ui
         int64_t np = (int64_t)1 << h->s;
         if (*end || spec[9] == 0 || m < 2 || m > np)
             return specl_error(SPECL_EINVAL, "data.labels: '%s' is not patterns:<m> with 2 <= m <= 2^s = %lld", spec, (long long)np);
-        int64_t *perm = malloc(sizeof(int64_t) * np);
-        l->map = malloc(sizeof(int32_t) * np);
-        if (!perm || !l->map) { free(perm); free(l->map); l->map = NULL; return SPECL_ENOMEM; }
-        for (int64_t p = 0; p < np; p++) perm[p] = p;
-        specl_rng r;
-        char name[48];
-        snprintf(name, sizeof name, "labels/%d", j);
-        specl_rng_derive(&r, seed, name);
-        specl_rng_shuffle_i64(&r, perm, np);
-        for (int64_t p = 0; p < np; p++) l->map[perm[p]] = (int32_t)(p % m);
-        free(perm);
+        int st = specl_balanced_map(np, (int)m, seed, j, &l->map);
+        if (st) return st;
         l->kind = 1; l->m = (int)m;
         desc->dim = (int)m; desc->classes = (int)m; desc->scalar = 0;
     } else {

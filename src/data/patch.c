@@ -166,20 +166,8 @@ static int pt_parse_weights_(patch *p, const char *w) {
 
 /* The seeded balanced map of the 2^s patterns onto m classes (as specl_hypercube_new builds it). */
 static int pt_map_(pt_label *l, int s, int m, int j, uint64_t seed) {
-    int64_t np = (int64_t)1 << s;
-    int64_t *perm = malloc(sizeof(int64_t) * np);
-    l->map = malloc(sizeof(int32_t) * np);
-    if (!perm || !l->map) { free(perm); free(l->map); l->map = NULL; return SPECL_ENOMEM; }
-    for (int64_t q = 0; q < np; q++) perm[q] = q;
-    specl_rng r;
-    char name[48];
-    snprintf(name, sizeof name, "labels/%d", j);
-    specl_rng_derive(&r, seed, name);
-    specl_rng_shuffle_i64(&r, perm, np);
-    for (int64_t q = 0; q < np; q++) l->map[perm[q]] = (int32_t)(q % m);
-    free(perm);
     l->m = m;
-    return SPECL_OK;
+    return specl_balanced_map((int64_t)1 << s, m, seed, j, &l->map);
 }
 
 /* One labelling spec: its kind and its description (dim, classes, scalar). */

@@ -1,4 +1,5 @@
 /* The pair-source interface: dispatch to the kind's hooks and manage batch buffers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "specl/data.h"
@@ -68,4 +69,19 @@ int specl_source_target_offset(const specl_source *src, int j) {
     int off = 0;
     for (int i = 0; i < j && i < src->n_labelings; i++) off += src->labelings[i].dim;
     return off;
+}
+
+int specl_balanced_map(int64_t n, int m, uint64_t seed, int j, int32_t **map) {
+    int64_t *perm = malloc(sizeof(int64_t) * n);
+    *map = malloc(sizeof(int32_t) * n);
+    if (!perm || !*map) { free(perm); free(*map); *map = NULL; return specl_error(SPECL_ENOMEM, "a map of %lld patterns", (long long)n); }
+    for (int64_t p = 0; p < n; p++) perm[p] = p;
+    specl_rng r;
+    char name[48];
+    snprintf(name, sizeof name, "labels/%d", j);
+    specl_rng_derive(&r, seed, name);
+    specl_rng_shuffle_i64(&r, perm, n);
+    for (int64_t p = 0; p < n; p++) (*map)[perm[p]] = (int32_t)(p % m);
+    free(perm);
+    return SPECL_OK;
 }
