@@ -145,7 +145,7 @@ TEST(manifolds_geometry) {
     specl_source *src = mf_(d, r, r0, gamma, rho, aug, "group", 7);
     if (!src) return;
     CHECK(src->n_labelings == 1 && src->target_dim == r && !src->labelings[0].scalar && src->labelings[0].classes == r);
-    CHECK(strcmp(src->kind, "manifolds") == 0 && !specl_source_has_graph(src));
+    CHECK(strcmp(src->kind, "manifolds") == 0 && specl_source_has_graph(src));
     specl_batch b;
     CHECK_OK(specl_batch_alloc(&b, n, src));
     specl_rng rng;
@@ -547,7 +547,7 @@ TEST(grid_pairs_structure) {
 TEST(grid_support) {
     specl_source *src = gr_(4, 0, 0.5, 0, "corners,corner");
     if (!src) return;
-    CHECK(src->n_support == 4 && src->n_clusters == 4 && !specl_source_has_graph(src));
+    CHECK(src->n_support == 4 && src->n_clusters == 4 && specl_source_has_graph(src));
     float x[4], tg[5];
     int32_t lab[2];
     int64_t cl;

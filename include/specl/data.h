@@ -78,6 +78,9 @@ int specl_source_moments(const specl_source *src, double *mean, double *sigma, d
 int specl_source_support(const specl_source *src, int64_t i, float *x, int32_t *label,
                          float *target, int64_t *cluster, double *prob);
 int specl_source_exact_graph(const specl_source *src, specl_graph *g);
+/* The positive-pair graph of a source whose two views of a pair always share their support
+ * point: W = diag(p_i), one self-loop per support point (grid, toy, manifolds). */
+int specl_support_self_loops(const specl_source *src, specl_graph *g);
 int specl_source_has_graph(const specl_source *src);
 void specl_source_free(specl_source *src);
 /* Offset of labelling j inside a target row. */

@@ -138,7 +138,7 @@ static int gr_support_(const specl_source *src, int64_t i, float *x, int32_t *la
 
 static void gr_free_(specl_source *src) { free(src->impl); }
 
-static const specl_source_ops gr_ops_ = { gr_sample_, gr_moments_, gr_support_, NULL, gr_free_ };
+static const specl_source_ops gr_ops_ = { gr_sample_, gr_moments_, gr_support_, specl_support_self_loops, gr_free_ };
 
 static int gr_parse_labels_(specl_source *src, grid *g, const char *labels) {
     static const char *const names[] = { "axis1", "axis2", "corner", "corners", "side", "small" };

@@ -109,7 +109,7 @@ static void mf_free_(specl_source *src) {
     free(m);
 }
 
-static const specl_source_ops mf_ops_ = { mf_sample_, mf_moments_, mf_support_, NULL, mf_free_ };
+static const specl_source_ops mf_ops_ = { mf_sample_, mf_moments_, mf_support_, specl_support_self_loops, mf_free_ };
 
 /* Sub-cluster centres: μ_k uniform in B(c_i, ρ/2 − aug), i = k / per, from the seed alone. */
 static int mf_centres_(manifolds *m, uint64_t seed) {

@@ -85,3 +85,21 @@ int specl_balanced_map(int64_t n, int m, uint64_t seed, int j, int32_t **map) {
     free(perm);
     return SPECL_OK;
 }
+
+int specl_support_self_loops(const specl_source *src, specl_graph *g) {
+    int64_t n = src->n_support;
+    if (n <= 0) return specl_error(SPECL_EUNSUPPORTED, "source '%s' has no finite support", src->kind);
+    int64_t *idx = malloc(sizeof(int64_t) * n);
+    double *w = malloc(sizeof(double) * n);
+    float *x = malloc(sizeof(float) * (src->d + 1)), *t = malloc(sizeof(float) * (src->target_dim + 1));
+    int32_t *lab = malloc(sizeof(int32_t) * (src->n_labelings + 1));
+    int st = (!idx || !w || !x || !t || !lab) ? SPECL_ENOMEM : SPECL_OK;
+    for (int64_t i = 0; i < n && !st; i++) {
+        int64_t cl;
+        idx[i] = i;
+        st = specl_source_support(src, i, x, lab, t, &cl, &w[i]);
+    }
+    if (!st) st = specl_graph_from_triplets(n, n, idx, idx, w, 1, g);
+    free(idx); free(w); free(x); free(t); free(lab);
+    return st;
+}

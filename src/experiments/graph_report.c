@@ -56,8 +56,9 @@ static int thm45_(const specl_graph *g, const specl_spectrum *s, const int32_t *
     cJSON_AddNumberToObject(obj, "phi", phi);
     if (phi >= lambda) { cJSON_AddStringToObject(obj, "note", "no phi_tilde satisfies phi <= phi_tilde(1 - sqrt(phi/lambda)) when phi >= lambda"); return SPECL_OK; }
     double pt = phi > 0 ? phi / (1.0 - sqrt(phi / lambda)) : 0.0;
-    double lo = 2.0 * s->nu[0], hi = 2.0 * s->nu[m];
-    double r = hi > lo ? (pt - lo) / (hi - lo) : (pt >= lo ? 1.0 : 0.0);
+    /* with m = n the eigenfunctions span every function: nothing lies outside, r = 0 */
+    double lo = 2.0 * s->nu[0], hi = m < s->k ? 2.0 * s->nu[m] : INFINITY;
+    double r = isinf(hi) ? 0.0 : hi > lo ? (pt - lo) / (hi - lo) : (pt >= lo ? 1.0 : 0.0);
     r = fmin(1.0, fmax(0.0, r));
     double eps = r * (1.0 + sqrt(phi / lambda)), bound;
     cJSON_AddNumberToObject(obj, "phi_tilde", pt);
@@ -141,8 +142,8 @@ int specl_graph_report(const specl_graph_input *in, specl_spectrum *s, cJSON *ou
     const specl_graph *g = in->g;
     if (in->k < 1 || in->k > g->n) return specl_error(SPECL_EINVAL, "k = %d: expected 1 <= k <= n = %lld", in->k, (long long)g->n);
     if (!(in->lambda > 0)) return specl_error(SPECL_EINVAL, "lambda = %g: expected lambda > 0", in->lambda);
-    if (in->part && (in->m < 1 || in->m >= g->n))
-        return specl_error(SPECL_EINVAL, "the partition has %d clusters; expected 1 <= m < n = %lld", in->m, (long long)g->n);
+    if (in->part && (in->m < 1 || in->m > g->n))
+        return specl_error(SPECL_EINVAL, "the partition has %d clusters; expected 1 <= m <= n = %lld", in->m, (long long)g->n);
     int ke = in->k > in->m + 1 ? in->k : in->m + 1;
     if (ke > g->n) ke = (int)g->n;
     int st = specl_graph_spectrum(g, ke, in->method, 0.0, s);

@@ -107,3 +107,12 @@ printf '[data]\nkind = clusters\nm = 3\nmasses = 1,2\n' >"$T/bad2.ini"
 expect_err clusters_masses 2 "bad2.ini:4: data.masses = '1,2': expected 3 positive numbers" -- theory -c "$T/bad2.ini"
 expect_err eigvecs_unwritable 2 'cannot create' -- theory --graph "$T/g.mtx" --eigvecs /nonexistent_dir_specl/v.npy
 [ ! -e /nonexistent_dir_specl ] && pass eigvecs_no_partial || fail eigvecs_no_partial "output left"
+
+# ---- sources whose views share their support point have a self-loop graph over the support ----
+"$B" theory -c "$ROOT/experiments/C15.ini" --json >"$T/grid.json" 2>"$T/err" && $PY - "$T/grid.json" <<'PY' \
+  && pass theory_grid_self_loops || fail theory_grid_self_loops "$(cat "$T/err")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["n"] == 4 and r["m"] == 4 and r["alpha"] == 0 and r["p_min"] == 0.25 == r["p_max"]
+assert all(abs(v) < 1e-12 for v in r["eigenvalues"]) and r["probe_error"] < 1e-12
+PY
