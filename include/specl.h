@@ -8,6 +8,7 @@
 #include "specl/model.h"
 #include "specl/eval.h"
 #include "specl/graph.h"
+#include "specl/images.h"
 #include "specl/spectral.h"
 #include "specl/theory.h"
 #include "specl/train.h"
