@@ -111,6 +111,37 @@ typedef int (*specl_step_cb)(const specl_step_info *info, void *ctx);
 int specl_train(specl_model *m, const specl_source *src, const specl_train_spec *ts,
                 specl_rng *rng, specl_step_cb cb, void *ctx);
 
+/* Everything besides the weights that decides the rest of a run: the number of steps done (which
+ * is also the schedule position), the data stream (the sources draw fresh pairs from it, so its
+ * state is the data-order cursor) and the optimizer moments. A run stopped after step t and
+ * continued from its state is bit-identical to an uninterrupted one. */
+typedef struct specl_train_state {
+    long step;
+    specl_rng rng;
+    specl_optimizer opt;
+} specl_train_state;
+
+int specl_train_state_init(specl_train_state *s, const specl_train_spec *ts, size_t n_params, const specl_rng *data);
+void specl_train_state_free(specl_train_state *s);
+/* Continue training from s (advanced in place) up to ts->steps; the callback sees s->step already
+ * counting the step it reports, so a checkpoint written there resumes after that step. */
+int specl_train_run(specl_model *m, const specl_source *src, const specl_train_spec *ts, specl_train_state *s,
+                    specl_step_cb cb, void *ctx);
+
+/* ---- checkpoints ----
+ * DIR/ckpt-<step>/encoder.safetensors (the weights, model.h) and DIR/ckpt-<step>/state.bin: magic
+ * "SPECLST1", u32 version 1, u32 header bytes, then little-endian i64 step, i64 total steps,
+ * u64 n_params, 4×u64 RNG state, i64 optimizer updates, n_params f32 first moments, n_params f32
+ * second moments, and a u32 CRC-32 (zlib) of everything before it. Each file is written
+ * atomically; DIR/LATEST (atomically replaced last) names the newest complete checkpoint, and older
+ * ones are removed only after it points to the new one. */
+int specl_checkpoint_save(const char *dir, const specl_model *m, const specl_model_spec *spec,
+                          const specl_train_state *s, long total_steps);
+/* Load the checkpoint LATEST names: the model (capacity max_n) and the state (its optimizer built
+ * from ts). Errors name the file and what was wrong (magic, version, size, CRC, mismatch). */
+int specl_checkpoint_load(const char *dir, const specl_train_spec *ts, int max_n, specl_model **m,
+                          specl_model_spec *spec, specl_train_state *s);
+
 /* ---- population loss ----
  * L_λ of a model on the whole population of `src`, as exactly as the pair is able to:
  *  - dense affine/linear models and a source with moments(): closed form

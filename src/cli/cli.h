@@ -13,6 +13,7 @@ int cli_theory(int argc, char **argv);
 typedef struct cli_args {
     const char *config, *out, *only, *experiments, *run;
     const char *graph, *partition, *features, *eigvecs, *k, *lambda, *method;   /* theory */
+    const char *resume;                                                        /* train */
     const char *sets[256];
     int n_sets, quiet, json, quick;
 } cli_args;

@@ -1,5 +1,6 @@
 /* `specl train`, `specl eval`, `specl embed` and the flag parsing they share. */
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, 
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         static const char *valued[] = { "-c", "--set", "--out", "--only", "--experiments", "--graph", "--partition",
-                                        "--features", "--eigvecs", "--k", "--lambda", "--method" };
+                                        "--features", "--eigvecs", "--k", "--lambda", "--method", "--resume" };
         int takes = 0;
         for (size_t v = 0; v < sizeof valued / sizeof *valued; v++) takes |= !strcmp(f, valued[v]);
         char key[32];
@@ -44,6 +45,7 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, 
         else if (!strcmp(f, "--k")) a->k = argv[++i];
         else if (!strcmp(f, "--lambda")) a->lambda = argv[++i];
         else if (!strcmp(f, "--method")) a->method = argv[++i];
+        else if (!strcmp(f, "--resume")) a->resume = argv[++i];
         else if (!strcmp(f, "--set")) {
             if (a->n_sets >= 256) { fprintf(stderr, "specl %s: too many --set options\n", cmd); return 2; }
             a->sets[a->n_sets++] = argv[++i];
@@ -94,7 +96,23 @@ static int write_text_(const char *dir, const char *name, const char *text) {
 }
 
 /* ---- train ---- */
-typedef struct progress { FILE *log, *csv; int tty, quiet; long every; } progress;
+/* SIGINT / SIGTERM set this; the step callback then writes a checkpoint and stops the run. */
+static volatile sig_atomic_t stop_signal_;
+static void on_signal_(int sig) { stop_signal_ = sig; }
+
+#define CLI_STOPPED 1000   /* callback status: stopped by a signal after a checkpoint */
+
+typedef struct progress {
+    FILE *log, *csv;
+    int tty, quiet;
+    long every;                   /* metrics row every `every` steps */
+    long ckpt_every;              /* checkpoint every `ckpt_every` steps (0: only on a signal and at the end) */
+    const char *ckpt_dir;
+    specl_model *m;
+    const specl_model_spec *spec;
+    specl_train_state *state;
+    long total;
+} progress;
 
 static int on_step_(const specl_step_info *s, void *ctx) {
     progress *p = ctx;
@@ -107,7 +125,33 @@ static int on_step_(const specl_step_info *s, void *ctx) {
     if (p->tty && !p->quiet && (s->step % p->every == 0 || last))
         fprintf(stderr, "\rstep %ld/%ld  loss %.6f  |g| %.3g  lr %.3g   %s", s->step + 1, s->steps, s->loss,
                 s->grad_norm, s->lr, last ? "\n" : "");
+    int due = p->ckpt_every > 0 && p->state->step % p->ckpt_every == 0;
+    if (due || stop_signal_ || last) {
+        fflush(p->csv);
+        fflush(p->log);
+        int st = specl_checkpoint_save(p->ckpt_dir, p->m, p->spec, p->state, p->total);
+        if (st) return st;
+        if (stop_signal_ && !last) {
+            fprintf(p->log, "stopped by signal %d after step %ld; checkpoint written\n", (int)stop_signal_, p->state->step);
+            return CLI_STOPPED;
+        }
+    }
     return 0;
+}
+
+/* Keep the header and the rows of metrics.csv up to `step` (a resumed run rewrites the rest). */
+static int trim_metrics_(const char *path, long step) {
+    char *buf;
+    size_t len;
+    int st = specl_read_file(path, &buf, &len);
+    if (st) return st;
+    specl_str out = { 0 };
+    for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        if (line == buf || atol(line) <= step) specl_str_printf(&out, "%s\n", line);
+    st = specl_write_file_atomic(path, out.buf ? out.buf : "", out.len);
+    specl_str_free(&out);
+    free(buf);
+    return st;
 }
 
 /* Objects of one run built from a config, validated before anything is written. */
@@ -132,8 +176,8 @@ static int dir_is_empty_or_absent_(const char *dir) {
     return access(probe, F_OK) != 0;
 }
 
-static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet, int argc, char **argv) {
-    char path[4200];
+/* The run record written before training: cmdline.txt, config.ini, RUNNING. */
+static int write_record_(const char *out, specl_config *c, int argc, char **argv) {
     specl_str s = { 0 };
     for (int i = 0; i < argc; i++) specl_str_printf(&s, "%s%s", i ? " " : "specl ", argv[i]);
     specl_str_printf(&s, "\n");
@@ -142,33 +186,32 @@ static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet,
     if (!st) st = specl_config_render(c, &s);
     if (!st) st = write_text_(out, "config.ini", s.buf);
     specl_str_free(&s);
-    if (!st) st = write_text_(out, "RUNNING", "training in progress; this file is removed when the run completes\n");
-    if (st) return st;
-    snprintf(path, sizeof path, "%s/train.log", out);
-    FILE *log = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/metrics.csv", out);
-    FILE *csv = fopen(path, "w");
-    if (!log || !csv) { if (log) fclose(log); if (csv) fclose(csv); return specl_error(SPECL_EIO, "%s: cannot write logs", out); }
-    fprintf(csv, "step,loss,align,reg,grad_norm,lr\n");
-    progress p = { log, csv, isatty(2), quiet, r->ts.steps >= 200 ? r->ts.steps / 200 : 1 };
-    specl_model *m = NULL;
-    uint64_t seed = r->es.seed;
+    return st;
+}
+
+/* Weights and state to train from: fresh from the seed, or the run's latest checkpoint. */
+static int start_(const char *ckpt, run_objs *r, int resume, specl_model **m, specl_train_state *state) {
+    if (resume) {
+        specl_model_spec ms;
+        int st = specl_checkpoint_load(ckpt, &r->ts, 2 * r->ts.batch, m, &ms, state);
+        if (!st && (ms.k != r->ms.k || ms.d != r->ms.d || strcmp(ms.cls, r->ms.cls)))
+            st = specl_error(SPECL_EFORMAT, "%s: the checkpoint's model (%s, d = %d, k = %d) does not match config.ini", ckpt, ms.cls, ms.d, ms.k);
+        return st;
+    }
     specl_rng rinit, rdata;
-    specl_rng_derive(&rinit, seed, "init");
-    specl_rng_derive(&rdata, seed, "data");
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    st = specl_model_create(&r->ms, 2 * r->ts.batch, &m);
-    if (!st) specl_model_init(m, r->ms.init_scale, &rinit);
-    if (!st) st = specl_train(m, r->src, &r->ts, &rdata, on_step_, &p);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (st) fprintf(log, "error: %s\n", specl_error_detail());
-    else fprintf(log, "trained %ld steps in %.2f s\n", r->ts.steps, secs);
-    fclose(log);
-    fclose(csv);
+    specl_rng_derive(&rinit, r->es.seed, "init");
+    specl_rng_derive(&rdata, r->es.seed, "data");
+    int st = specl_model_create(&r->ms, 2 * r->ts.batch, m);
+    if (!st) specl_model_init(*m, r->ms.init_scale, &rinit);
+    if (!st) st = specl_train_state_init(state, &r->ts, (*m)->n_params, &rdata);
+    return st;
+}
+
+/* Evaluate the trained model and write encoder.safetensors and results.json. */
+static int finish_(const char *out, specl_model *m, run_objs *r, double secs, int quiet) {
+    char path[4200];
     snprintf(path, sizeof path, "%s/encoder.safetensors", out);
-    if (!st) st = specl_model_save(m, &r->ms, path);
+    int st = specl_model_save(m, &r->ms, path);
     cJSON *res = cJSON_CreateObject();
     if (!st) st = specl_evaluate(m, r->src, &r->es, res);
     if (!st) {
@@ -182,7 +225,40 @@ static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet,
         free(txt);
     }
     cJSON_Delete(res);
+    return st;
+}
+
+static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet, int resume) {
+    char path[4200], ckpt[4200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoints", out);
+    specl_model *m = NULL;
+    specl_train_state state;
+    memset(&state, 0, sizeof state);
+    int st = start_(ckpt, r, resume, &m, &state);
+    if (!st) st = write_text_(out, "RUNNING", "training in progress; this file is removed when the run completes\n");
+    snprintf(path, sizeof path, "%s/metrics.csv", out);
+    if (!st && resume) st = trim_metrics_(path, state.step);
+    FILE *csv = st ? NULL : fopen(path, resume ? "a" : "w");
+    snprintf(path, sizeof path, "%s/train.log", out);
+    FILE *log = st ? NULL : fopen(path, resume ? "a" : "w");
+    if (!st && (!log || !csv)) st = specl_error(SPECL_EIO, "%s: cannot write logs", out);
+    if (!st && !resume) fprintf(csv, "step,loss,align,reg,grad_norm,lr\n");
+    if (!st && resume) fprintf(log, "resumed at step %ld\n", state.step);
+    progress p = { log, csv, isatty(2), quiet, r->ts.steps >= 200 ? r->ts.steps / 200 : 1,
+                   (long)specl_config_int(c, "train.checkpoint_every"), ckpt, m, &r->ms, &state, r->ts.steps };
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (!st) st = specl_train_run(m, r->src, &r->ts, &state, on_step_, &p);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    if (log && st && st != CLI_STOPPED) fprintf(log, "error: %s\n", specl_error_detail());
+    else if (log && !st) fprintf(log, "trained %ld steps (this process: %.2f s)\n", r->ts.steps, secs);
+    if (log) fclose(log);
+    if (csv) fclose(csv);
+    if (!st) st = finish_(out, m, r, secs, quiet);
     specl_model_free(m);
+    specl_train_state_free(&state);
+    if (st == CLI_STOPPED) return st;           /* RUNNING stays: the run is resumable */
     snprintf(path, sizeof path, "%s/RUNNING", out);
     unlink(path);
     if (st) {
@@ -195,28 +271,51 @@ static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet,
 
 int cli_train(int argc, char **argv) {
     cli_args a;
-    int rc = cli_parse_args("train", argc, argv, "-c --set --out --quiet", 0, &a);
+    int rc = cli_parse_args("train", argc, argv, "-c --set --out --quiet --resume", 0, &a);
     if (rc) return rc;
+    if (a.resume && (a.config || a.n_sets || a.out)) {
+        fprintf(stderr, "specl train: --resume RUN_DIR takes no -c, --set or --out (the run continues with its own config.ini)\n");
+        return 2;
+    }
     specl_config c;
+    char out[4096], cfg[4200];
+    if (a.resume) {
+        snprintf(out, sizeof out, "%s", a.resume);
+        snprintf(cfg, sizeof cfg, "%s/config.ini", a.resume);
+        a.config = cfg;
+    }
     if ((rc = cli_load_config("train", &a, &c))) { specl_config_free(&c); return rc; }
     run_objs r;
     int st = build_run_(&c, &r);
-    char out[4096];
-    if (a.out) snprintf(out, sizeof out, "%s", a.out);
-    else {
-        const char *base = a.config ? strrchr(a.config, '/') : NULL;
-        base = base ? base + 1 : (a.config ? a.config : "default");
-        snprintf(out, sizeof out, "runs/%.*s", (int)strcspn(base, "."), base);
+    if (!a.resume) {
+        if (a.out) snprintf(out, sizeof out, "%s", a.out);
+        else {
+            const char *base = a.config ? strrchr(a.config, '/') : NULL;
+            base = base ? base + 1 : (a.config ? a.config : "default");
+            snprintf(out, sizeof out, "runs/%.*s", (int)strcspn(base, "."), base);
+        }
+        if (!st && !dir_is_empty_or_absent_(out))
+            st = specl_error(SPECL_EINVAL, "%s: already holds a run (config.ini or results.json); choose another --out, "
+                             "or continue it with --resume %s", out, out);
+        if (!st) st = cli_mkdirs(out);
+        if (!st) st = write_record_(out, &c, argc, argv);
+    } else {
+        char done[4200];
+        snprintf(done, sizeof done, "%s/results.json", out);
+        if (!st && access(done, F_OK) == 0) st = specl_error(SPECL_EINVAL, "%s: the run is complete (results.json exists); nothing to resume", out);
     }
-    if (!st && !dir_is_empty_or_absent_(out))
-        st = specl_error(SPECL_EINVAL, "%s: already holds a run (config.ini or results.json); choose another --out", out);
-    if (!st) st = cli_mkdirs(out);
-    if (!st) {
-        st = train_body_(out, &c, &r, a.quiet, argc, argv);
-        if (!st && !a.quiet) fprintf(stderr, "specl train: results in %s/results.json\n", out);
-    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal_;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (!st) st = train_body_(out, &c, &r, a.quiet, a.resume != NULL);
+    if (st == CLI_STOPPED) fprintf(stderr, "\nspecl train: stopped by signal %d; checkpoint in %s/checkpoints; continue with: specl train --resume %s\n",
+                                   (int)stop_signal_, out, out);
+    else if (!st && !a.quiet) fprintf(stderr, "specl train: results in %s/results.json\n", out);
     specl_source_free(r.src);
     specl_config_free(&c);
+    if (st == CLI_STOPPED) return 128 + (int)stop_signal_;
     return st ? cli_fail("train", st) : 0;
 }
 

@@ -93,6 +93,8 @@ const specl_cfg_key specl_cfg_keys[] = {
     {"train", "lr_min", SPECL_CFG_DOUBLE, "0", 0, 100, NULL, "cosine: final learning rate"},
     {"train", "steps", SPECL_CFG_INT, "4000", 1, 1e9, NULL, "number of optimizer steps"},
     {"train", "batch", SPECL_CFG_INT, "4096", 2, 1000000, NULL, "positive pairs per step"},
+    {"train", "checkpoint_every", SPECL_CFG_INT, "1000", 0, 1e9, NULL,
+     "write a resumable checkpoint every this many steps (0: only at the end and on SIGINT/SIGTERM)"},
     {"train", "budget_scale", SPECL_CFG_ENUM, "batch", NO_RANGE, "batch|steps|none",
      "L_lambda at lambda > 1: multiply the batch (or the steps) by lambda, since convergence slows as lambda grows"},
 

@@ -68,23 +68,34 @@ int specl_train_resolve(const specl_train_spec *ts, specl_train_spec *out) {
     return SPECL_OK;
 }
 
-int specl_train(specl_model *m, const specl_source *src, const specl_train_spec *ts,
-                specl_rng *rng, specl_step_cb cb, void *ctx) {
+int specl_train_state_init(specl_train_state *s, const specl_train_spec *ts, size_t n_params, const specl_rng *data) {
+    memset(s, 0, sizeof *s);
+    s->rng = *data;
+    return specl_optimizer_init(&s->opt, &ts->opt, n_params);
+}
+
+void specl_train_state_free(specl_train_state *s) { specl_optimizer_free(&s->opt); }
+
+int specl_train_run(specl_model *m, const specl_source *src, const specl_train_spec *ts, specl_train_state *s,
+                    specl_step_cb cb, void *ctx) {
     int st = check_spec_(m, ts);
     if (st) return st;
+    if (s->opt.n != m->n_params || s->step < 0 || s->step > ts->steps)
+        return specl_error(SPECL_EINVAL, "training state (step %ld, %zu parameters) does not fit the run (%ld steps, %zu parameters)",
+                           s->step, s->opt.n, ts->steps, m->n_params);
     trainer_bufs t;
     if ((st = bufs_init_(&t, src, ts->batch, m->k))) return st;
-    specl_optimizer opt;
-    if ((st = specl_optimizer_init(&opt, &ts->opt, m->n_params))) { bufs_free_(&t); return st; }
-    for (long step = 0; step < ts->steps && !st; step++) {
+    while (s->step < ts->steps && !st) {
+        long step = s->step;
         specl_loss_value lv;
         double gn = 0;
-        st = specl_source_sample(src, ts->batch, rng, &t.batch);
+        st = specl_source_sample(src, ts->batch, &s->rng, &t.batch);
         if (!st) st = step_(m, &t, ts, step, &lv, &gn);
         if (st) break;
         double lr = specl_schedule_lr(&ts->opt, step, ts->steps);
-        specl_optimizer_step(&opt, m->params, m->grads, lr);
+        specl_optimizer_step(&s->opt, m->params, m->grads, lr);
         if ((st = specl_model_constrain(m))) break;   /* lipschitz: back into the class; else a no-op */
+        s->step = step + 1;                             /* the state is now that after `step` */
         if (cb) {
             specl_step_info info = { step, ts->steps, lv.total, lv.align, lv.reg, gn, lr };
             st = cb(&info, ctx);
@@ -92,7 +103,16 @@ int specl_train(specl_model *m, const specl_source *src, const specl_train_spec 
     }
     if (!st && !specl_all_finite(m->params, m->n_params))
         st = specl_error(SPECL_ENUMERIC, "parameters are not finite after the last step (hint: lower train.lr)");
-    specl_optimizer_free(&opt);
     bufs_free_(&t);
+    return st;
+}
+
+int specl_train(specl_model *m, const specl_source *src, const specl_train_spec *ts,
+                specl_rng *rng, specl_step_cb cb, void *ctx) {
+    specl_train_state s;
+    int st = specl_train_state_init(&s, ts, m->n_params, rng);
+    if (!st) st = specl_train_run(m, src, ts, &s, cb, ctx);
+    *rng = s.rng;
+    specl_train_state_free(&s);
     return st;
 }
