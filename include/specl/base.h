@@ -73,7 +73,8 @@ void specl_str_free(specl_str *s);
 /* ---- files ---- */
 /* Write `len` bytes to `path` atomically: a temporary file in the same directory, fsync, rename,
  * then fsync of the directory. On failure nothing is left at `path` that was not there before
- * (an existing file is untouched) and the temporary file is removed. */
+ * (an existing file is untouched) and the temporary file is removed. A path that exists and is not
+ * a regular file (/dev/full, /dev/stdout, a FIFO) is written in place instead. */
 int specl_write_file_atomic(const char *path, const void *data, size_t len);
 /* Read a whole file; *out is malloc'd and NUL-terminated (len excludes the NUL). */
 int specl_read_file(const char *path, char **out, size_t *len);

@@ -49,9 +49,10 @@ int specl_knn_accuracy(const specl_knn_opts *o, int64_t n_train, int k, const fl
  * otherwise L-BFGS (memory 10); both with a backtracking (Armijo) line search on J. The softmax is
  * invariant to adding one vector to every class row; in the unpenalized columns (the bias, and
  * every column when l2 = 0) the returned W is the representative whose column sums over the
- * classes are 0. Fits are bit-identical for a fixed input and thread configuration (L-BFGS: for
- * any number of OpenMP threads; Newton uses OpenBLAS dgemm/dposv, which depend in the last bits on
- * the BLAS thread count).
+ * classes are 0 (with l2 = 0 and linearly dependent features the optimum is not unique beyond
+ * this, and one of the optima is returned). Fits are bit-identical for a fixed input and thread
+ * configuration (L-BFGS: for any number of OpenMP threads; Newton uses OpenBLAS dgemm/dposv,
+ * which depend in the last bits on the BLAS thread count).
  *
  * Defaults (specl_logistic_defaults(), also used when opts is NULL): l2 = 1e-4, bias = 1,
  * max_iter = 200, tol = 1e-8, solver = AUTO. max_iter = 0 and tol = 0 also select the defaults

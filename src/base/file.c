@@ -5,10 +5,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "specl/base.h"
 
+/* A path that exists and is not a regular file (a device such as /dev/full or /dev/stdout, a FIFO)
+ * is written in place: renaming a temporary file over it would replace the device itself. */
+static int write_in_place_(const char *path, const void *data, size_t len) {
+    int fd = open(path, O_WRONLY);
+    if (fd < 0) return specl_error(SPECL_EIO, "%s: cannot open for writing (%s)", path, strerror(errno));
+    const char *p = data;
+    int st = SPECL_OK;
+    while (len > 0 && !st) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) st = specl_error(SPECL_EIO, "%s: write failed (%s)", path, w < 0 ? strerror(errno) : "no progress");
+        else { p += w; len -= (size_t)w; }
+    }
+    if (close(fd) != 0 && !st) st = specl_error(SPECL_EIO, "%s: close failed (%s)", path, strerror(errno));
+    return st;
+}
+
 int specl_write_file_atomic(const char *path, const void *data, size_t len) {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) return write_in_place_(path, data, len);
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return specl_error(SPECL_EIO, "%s: is a directory", path);
     size_t pl = strlen(path);
     char *tmp = malloc(pl + 32);
     char *dcopy = strdup(path);

@@ -4,6 +4,7 @@
  * claim ran (holds or not is in the records), 1 when a claim could not be measured. */
 #include <cblas.h>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,25 @@ static int run_one_(const char *path, const cli_args *a, int quick, cJSON *claim
     return st;
 }
 
+/* Can `mkdir -p dir` succeed later? dir is a directory, or its nearest existing ancestor is a
+ * writable directory. Checked before the claims run, without creating anything. */
+static int out_usable_(const char *dir) {
+    char p[4096];
+    snprintf(p, sizeof p, "%s", dir);
+    for (;;) {
+        struct stat sb;
+        if (stat(p, &sb) == 0) {
+            if (!S_ISDIR(sb.st_mode)) return specl_error(SPECL_EIO, "%s: cannot create directory %s under it (not a directory)", p, dir);
+            if (access(p, W_OK) != 0) return specl_error(SPECL_EIO, "%s: cannot create directory %s under it (not writable)", p, dir);
+            return SPECL_OK;
+        }
+        char *slash = strrchr(p, '/');
+        if (!slash) return SPECL_OK;              /* a relative name under the (writable) working directory */
+        if (slash == p) { p[1] = 0; continue; }
+        *slash = 0;
+    }
+}
+
 /* Does the file id ("C03" or "C03-table") match one of the comma-separated ids of --only? */
 static int only_match_(const char *only, const char *id) {
     size_t il = strcspn(id, "-");
@@ -207,7 +227,12 @@ int cli_reproduce(int argc, char **argv) {
     cJSON_AddStringToObject(ver, "specl", SPECL_VERSION);
     cJSON_AddStringToObject(ver, "openblas", openblas_get_config());
     cJSON_AddBoolToObject(root, "quick", a.quick);
-    int st = 0, n_hold = 0;
+    int st = out_usable_(a.out), n_hold = 0;   /* an unusable --out fails before any claim runs */
+    if (st) {
+        for (int i = 0; i < n; i++) free(files[i]);
+        cJSON_Delete(root);
+        return cli_fail("reproduce", st);
+    }
     for (int i = 0; i < n && !st; i++) st = run_one_(files[i], &a, a.quick, claims, settings, &n_hold);
     for (int i = 0; i < n; i++) free(files[i]);
     if (st < 0) { cJSON_Delete(root); return -st; }

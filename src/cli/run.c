@@ -18,7 +18,7 @@ static const char *labels_(const specl_config *c, const char *def) {
 
 /* A library message that starts with a key ("data.s = 6: ...") gets the key's origin in front
  * ("exp.ini:4: data.s = 6: ..."). */
-static int key_origin_error_(const specl_config *c, int st) {
+int cli_key_error(const specl_config *c, int st) {
     char msg[900], key[64];
     snprintf(msg, sizeof msg, "%s", specl_error_detail());
     size_t kl = strcspn(msg, " :,");
@@ -28,7 +28,7 @@ static int key_origin_error_(const specl_config *c, int st) {
 }
 
 static int labels_error_(const specl_config *c, int st) {
-    return st == SPECL_EINVAL ? key_origin_error_(c, st) : st;
+    return st == SPECL_EINVAL ? cli_key_error(c, st) : st;
 }
 
 int cli_clusters_params(const specl_config *c, specl_clusters_params *p) {
@@ -74,7 +74,7 @@ static int example_source_(const specl_config *c, const char *kind, specl_source
                                 labels_(c, toy ? "side,small" : "axis1,axis2,corner") };
         st = specl_grid_new(&p, out);
     }
-    return st == SPECL_EINVAL ? key_origin_error_(c, st) : st;
+    return st == SPECL_EINVAL ? cli_key_error(c, st) : st;
 }
 
 int cli_make_source(const specl_config *c, specl_source **out) {
@@ -84,7 +84,7 @@ int cli_make_source(const specl_config *c, specl_source **out) {
         specl_clusters_params p;
         cli_clusters_params(c, &p);
         int st = specl_clusters_new(&p, out);
-        return st == SPECL_EINVAL ? key_origin_error_(c, st) : st;
+        return st == SPECL_EINVAL ? cli_key_error(c, st) : st;
     }
     long long d = specl_config_int(c, "data.d"), s = specl_config_int(c, "data.s");
     if (s > d)
@@ -148,7 +148,12 @@ int cli_train_spec(const specl_config *c, specl_train_spec *ts) {
                            specl_config_origin(c, "train.lr_min"), ts->opt.lr_min, ts->opt.lr);
     specl_train_spec unscaled = *ts;
     int st = specl_train_resolve(&unscaled, ts);
-    if (st) return specl_error(st, "%s: %s", specl_config_origin(c, "train.budget_scale"), specl_error_detail());
+    if (st) {
+        char msg[900];   /* the detail is rewritten below: copy it first */
+        snprintf(msg, sizeof msg, "%s", specl_error_detail());
+        return specl_error(st, "%s: train.batch and train.lambda with train.budget_scale = %s: %s",
+                           specl_config_origin(c, "train.lambda"), specl_config_str(c, "train.budget_scale"), msg);
+    }
     if (ts->opt.warmup >= ts->steps)
         return specl_error(SPECL_EINVAL, "%s: train.warmup = %ld must be below the number of steps (%ld)",
                            specl_config_origin(c, "train.warmup"), ts->opt.warmup, ts->steps);

@@ -7,6 +7,9 @@
 
 int cli_make_source(const specl_config *c, specl_source **out);
 int cli_clusters_params(const specl_config *c, specl_clusters_params *p);
+/* A library message that starts with a config key ("data.s = 6: ...") gets that key's origin
+ * ("exp.ini:4: " or "--set: ") in front; returns st. */
+int cli_key_error(const specl_config *c, int st);
 /* Model spec from the config; cls points into the config, valid while it lives. */
 int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_spec *ms);
 /* Training spec with its budget resolved for train.lambda (train.budget_scale). */

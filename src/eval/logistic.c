@@ -493,7 +493,7 @@ static void lr_eval_row_(const specl_logistic *p, const float *fi, int32_t yi, d
                          double *nll, unsigned char *hit) {
     double lse = lr_logits_(p->w, p->k, p->classes, p->bias, fi, z);
     int best = 0;
-    for (int q = 1; q < p->classes; q++) if (z[q] >= z[best]) best = q;
+    for (int q = 1; q < p->classes; q++) if (z[q] > z[best]) best = q;
     *nll = lse - z[yi];
     *hit = best == yi;
 }

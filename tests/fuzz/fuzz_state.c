@@ -1,0 +1,96 @@
+/* libFuzzer target: specl_checkpoint_load's training-state reader (DIR/ckpt-NNNNNNNNN/state.bin).
+ * Once per process a valid checkpoint of a small linear model (d = 3, k = 2: 6 parameters, step 5
+ * of 10) is written with specl_checkpoint_save; every run overwrites its state.bin with the input
+ * and loads the checkpoint. LATEST and encoder.safetensors are never touched, so a run sees the
+ * same directory as the first one. On success the state must fit the run and the model. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "specl/train.h"
+
+#define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
+#define STEP 5
+#define STEPS 10
+#define MAX_N 4
+
+static char dir_[4096], ckpt_[4200], state_[4300], weights_[4300], latest_[4200];
+static specl_train_spec ts_;
+
+static void cleanup_(void) {
+    unlink(state_); unlink(weights_); unlink(latest_);
+    char sub[4300];
+    snprintf(sub, sizeof sub, "%s/ckpt-%09d", ckpt_, STEP);
+    rmdir(sub);
+    rmdir(ckpt_);
+    rmdir(dir_);
+}
+
+/* One temporary directory per process with one checkpoint in it, written before libFuzzer starts. */
+__attribute__((constructor)) static void init_(void) {
+    const char *t = getenv("TMPDIR");
+    snprintf(dir_, sizeof dir_, "%s/specl-fuzz-state-XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(dir_)) abort();
+    snprintf(ckpt_, sizeof ckpt_, "%s/ckpt", dir_);
+    snprintf(state_, sizeof state_, "%s/ckpt-%09d/state.bin", ckpt_, STEP);
+    snprintf(weights_, sizeof weights_, "%s/ckpt-%09d/encoder.safetensors", ckpt_, STEP);
+    snprintf(latest_, sizeof latest_, "%s/LATEST", ckpt_);
+    atexit(cleanup_);
+
+    ts_.loss.kind = SPECL_LOSS_LAMBDA;
+    ts_.loss.lambda = 1;
+    ts_.opt.kind = SPECL_OPT_ADAM;
+    ts_.opt.lr = 1e-2;
+    ts_.opt.beta1 = 0.9;
+    ts_.opt.beta2 = 0.999;
+    ts_.opt.eps = 1e-8;
+    ts_.steps = STEPS;
+    ts_.batch = MAX_N;
+
+    specl_model_spec spec = { .cls = "linear", .d = 3, .k = 2, .init_scale = 1 };
+    specl_model *m;
+    specl_rng rng;
+    specl_train_state s;
+    specl_rng_seed(&rng, 1);
+    if (specl_model_create(&spec, MAX_N, &m)) abort();
+    specl_model_init(m, 1, &rng);
+    if (specl_train_state_init(&s, &ts_, m->n_params, &rng)) abort();
+    s.step = STEP;
+    s.opt.t = STEP;
+    for (size_t i = 0; i < s.opt.n; i++) s.opt.m[i] = 0.25f * (float)i, s.opt.v[i] = 0.5f;
+    if (specl_checkpoint_save(ckpt_, m, &spec, &s, STEPS)) abort();
+    specl_train_state_free(&s);
+    specl_model_free(m);
+}
+
+static void write_input_(const char *path, const uint8_t *data, size_t size) {
+    FILE *f = fopen(path, "wb");
+    if (!f) abort();
+    if (size && fwrite(data, 1, size, f) != size) abort();
+    if (fclose(f) != 0) abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    write_input_(state_, data, size);
+    specl_error_clear();
+    specl_model *m = NULL;
+    specl_model_spec spec;
+    specl_train_state s;
+    memset(&spec, 0, sizeof spec);
+    memset(&s, 0, sizeof s);
+    int st = specl_checkpoint_load(ckpt_, &ts_, MAX_N, &m, &spec, &s);
+    CHECK(st >= SPECL_OK && st <= SPECL_EUNSUPPORTED);
+    if (st != SPECL_OK) {
+        CHECK(m == NULL && s.opt.m == NULL && s.opt.v == NULL);
+        return 0;
+    }
+    CHECK(m != NULL && m->n_params == 6);
+    CHECK(s.step >= 0 && s.step <= STEPS);
+    CHECK(s.opt.n == m->n_params && s.opt.m && s.opt.v);
+    volatile float sink = s.opt.m[s.opt.n - 1] + s.opt.v[s.opt.n - 1];
+    (void)sink;
+    specl_train_state_free(&s);
+    specl_model_free(m);
+    return 0;
+}

@@ -1,0 +1,52 @@
+/* libFuzzer target: specl_model_load (safetensors weights with specl's __metadata__) on the input
+ * written to a file, for a row capacity of 4. On success the model must match its spec and hold
+ * finite weights (the parameter buffer is touched at its end, so ASan checks it). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "specl/model.h"
+
+#define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
+
+static char dir_[4096], path_[4200];
+
+static void cleanup_(void) { unlink(path_); rmdir(dir_); }
+
+/* One temporary directory per process, created before libFuzzer starts; the same path every run. */
+__attribute__((constructor)) static void init_(void) {
+    const char *t = getenv("TMPDIR");
+    snprintf(dir_, sizeof dir_, "%s/specl-fuzz-weights-XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(dir_)) abort();
+    snprintf(path_, sizeof path_, "%s/encoder.safetensors", dir_);
+    atexit(cleanup_);
+}
+
+static void write_input_(const char *path, const uint8_t *data, size_t size) {
+    FILE *f = fopen(path, "wb");
+    if (!f) abort();
+    if (size && fwrite(data, 1, size, f) != size) abort();
+    if (fclose(f) != 0) abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    write_input_(path_, data, size);
+    specl_error_clear();
+    specl_model *m = (specl_model *)1;
+    specl_model_spec spec;
+    int st = specl_model_load(path_, 4, &m, &spec);
+    CHECK(st >= SPECL_OK && st <= SPECL_EUNSUPPORTED);
+    if (st != SPECL_OK) {
+        CHECK(m == NULL);
+        return 0;
+    }
+    CHECK(m != NULL && spec.cls != NULL && strcmp(m->cls, spec.cls) == 0);
+    CHECK(m->d == spec.d && m->k == spec.k && m->max_n == 4);
+    CHECK(m->n_layers >= 1 && m->n_layers <= SPECL_MAX_LAYERS);
+    CHECK(m->n_params >= 1 && 4 * m->n_params <= size);   /* every weight comes from the file */
+    CHECK(specl_all_finite(m->params, m->n_params));
+    specl_model_free(m);
+    return 0;
+}
