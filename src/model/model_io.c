@@ -164,22 +164,31 @@ int specl_model_load(const char *path, int max_n, specl_model **out, specl_model
     if (!st) st = specl_model_create(spec, max_n, out);
     const unsigned char *data = (const unsigned char *)buf + 8 + hl;
     size_t dlen = len - 8 - (size_t)hl;
-    int expected = 1;   /* __metadata__ */
-    char name[48];
+    /* Check every expected tensor, then every name in the header, and report all problems at once. */
+    specl_str bad = { 0 };
+    char names[2 * SPECL_MAX_LAYERS][48];
+    int nn = 0, nbad = 0;
     for (int i = 0; !st && i < (*out)->n_layers; i++) {
         specl_layer *l = &(*out)->layers[i];
         if (l->kind == SPECL_LAYER_RELU) continue;
         int64_t r = l->kind == SPECL_LAYER_TABLE ? l->rows : l->out;
         int64_t c = l->kind == SPECL_LAYER_TABLE ? l->out : l->kind == SPECL_LAYER_CONV1D_CIRC ? l->rows : l->in;
-        st = load_tensor_(root, tensor_name_(l, i, 0, name, sizeof name), r, c, data, dlen, (*out)->params + l->w, path);
-        expected++;
-        if (!st && l->bias) {
-            st = load_tensor_(root, tensor_name_(l, i, 1, name, sizeof name), 0, l->out, data, dlen, (*out)->params + l->b, path);
-            expected++;
+        for (int b = 0; b <= l->bias; b++) {
+            tensor_name_(l, i, b, names[nn], sizeof names[nn]);
+            int ts = b ? load_tensor_(root, names[nn], 0, l->out, data, dlen, (*out)->params + l->b, path)
+                       : load_tensor_(root, names[nn], r, c, data, dlen, (*out)->params + l->w, path);
+            if (ts) { specl_str_printf(&bad, "%s%s", nbad++ ? "; " : "", specl_error_detail() + strlen(path) + 2); }
+            nn++;
         }
     }
-    if (!st && cJSON_GetArraySize(root) != expected)
-        st = specl_error(SPECL_EFORMAT, "%s: header has %d entries, expected %d (unexpected tensors)", path, cJSON_GetArraySize(root), expected);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, root) {
+        int known = !strcmp(it->string, "__metadata__");
+        for (int i = 0; i < nn && !known; i++) known = !strcmp(it->string, names[i]);
+        if (!known && !st) specl_str_printf(&bad, "%sunexpected tensor '%s'", nbad++ ? "; " : "", it->string);
+    }
+    if (!st && nbad) st = specl_error(SPECL_EFORMAT, "%s: %s", path, bad.buf);
+    specl_str_free(&bad);
     if (!st && !specl_all_finite((*out)->params, (*out)->n_params))
         st = specl_error(SPECL_ENUMERIC, "%s: weights contain NaN or Inf", path);
     cJSON_Delete(root);

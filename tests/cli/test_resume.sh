@@ -61,3 +61,45 @@ if [ ! -e "$T/bad/results.json" ]; then
   echo "ckpt-../../etc" >"$T/bad/checkpoints/LATEST"
   expect2 resume_latest 'LATEST: does not name a checkpoint' train --resume "$T/bad"
 fi
+
+# ---- the weights are safetensors: NumPy reads them; a file rewritten by Python loads; every
+#      missing, unexpected or mis-shaped tensor is named ----
+PY=/usr/bin/python3
+cp -r "$T/full" "$T/st"
+$PY - "$T/st/encoder.safetensors" "$T" <<'PY' && pass safetensors_numpy || fail safetensors_numpy "python could not read or rewrite the weights"
+import json, struct, sys, numpy as np
+path, d = sys.argv[1], sys.argv[2]
+raw = open(path, "rb").read(); n = struct.unpack("<Q", raw[:8])[0]; head = json.loads(raw[8:8 + n]); data = raw[8 + n:]
+meta = head.pop("__metadata__"); assert meta["class"] == "linear"
+w = head["layer0.weight"]; assert w["dtype"] == "F32" and w["shape"] == [int(meta["k"]), int(meta["d"])]
+U = np.frombuffer(data[w["data_offsets"][0]:w["data_offsets"][1]], "<f4").reshape(w["shape"])
+assert np.isfinite(U).all() and abs(np.linalg.norm(U)) > 0
+def write(p, tensors, meta):
+    off, hdr, blobs = 0, {"__metadata__": meta}, []
+    for name, a in tensors.items():
+        b = np.ascontiguousarray(a, "<f4").tobytes(); hdr[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + len(b)]}; off += len(b); blobs.append(b)
+    h = json.dumps(hdr).encode(); h += b" " * ((8 - len(h) % 8) % 8)
+    open(p, "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+write(d + "/same.safetensors", {"layer0.weight": U}, meta)
+write(d + "/extra.safetensors", {"layer0.weight": U, "layer9.weight": U}, meta)
+write(d + "/shape.safetensors", {"layer0.weight": U.T.copy()}, meta)
+write(d + "/missing.safetensors", {}, meta)
+PY
+"$B" eval "$T/st" --json >"$T/e1.json" 2>/dev/null
+cp "$T/same.safetensors" "$T/st/encoder.safetensors"
+"$B" eval "$T/st" --json >"$T/e2.json" 2>"$T/err" && cmp -s "$T/e1.json" "$T/e2.json" && pass safetensors_python_written \
+  || fail safetensors_python_written "$(cat "$T/err")"
+for case in extra:"unexpected tensor 'layer9.weight'" shape:"tensor 'layer0.weight' dimension 0 is not" missing:"missing tensor 'layer0.weight'"; do
+  name=${case%%:*}; pat=${case#*:}
+  cp "$T/$name.safetensors" "$T/st/encoder.safetensors"
+  expect2 "safetensors_$name" "encoder.safetensors: $pat" eval "$T/st"
+done
+
+# ---- divergence after a checkpoint: the run stops at the step, the last good checkpoint stays whole
+"$B" train --set train.optimizer=sgd --set train.lr=20 --set train.warmup=2000 --set train.steps=3000 --set train.batch=256 \
+  --set train.checkpoint_every=10 --quiet --out "$T/div" 2>"$T/err"; rc=$?
+if [ $rc -eq 1 ] && grep -qE 'at step [0-9]+ \(hint: lower train.lr' "$T/err" && [ -s "$T/div/checkpoints/LATEST" ]; then
+  step=$(grep -oE 'at step [0-9]+' "$T/err")
+  "$B" train --resume "$T/div" --quiet 2>"$T/err2"; rc2=$?       # resumes from the last good state and diverges again, identically
+  [ $rc2 -eq 1 ] && grep -q "$step" "$T/err2" && pass divergence_keeps_checkpoint || fail divergence_keeps_checkpoint "resume: exit $rc2 $(cat "$T/err2")"
+else fail divergence_keeps_checkpoint "exit $rc: $(cat "$T/err")"; fi
