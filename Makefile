@@ -5,6 +5,8 @@
 #   make test         install deps, build, run unit + CLI tests (ends with "N passed, N failed")
 #   make reproduce    install deps, build, run every claim into runs/reproduce/
 #   make test-asan    the test suite under -fsanitize=address,undefined
+#   make fuzz         install clang, build the libFuzzer targets of tests/fuzz/ into build-fuzz/ and
+#                     run each for FUZZ_SECONDS (see tests/fuzz/README.md)
 #   make clean
 
 CC      ?= cc
@@ -29,7 +31,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 CLI_LIB  := $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
 
-.PHONY: all deps test test-asan reproduce clean
+.PHONY: all deps test test-asan reproduce clean fuzz fuzz-deps fuzz-build
 all: $(BUILD)/specl $(TESTS)
 
 deps:
@@ -64,4 +66,79 @@ reproduce: deps
 	$(BUILD)/specl reproduce --out runs/reproduce
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan $(FUZZ_BUILD)
+
+# ---- fuzzing: one libFuzzer target per tests/fuzz/fuzz_<name>.c ----
+# Own compiler, flags and build directory: nothing here changes `make`, `make test` or `make test-asan`.
+# The library objects get the sanitizers and -fsanitize=fuzzer-no-link (coverage), the targets
+# -fsanitize=fuzzer (libFuzzer's main). No -fopenmp: clang's libomp is not among the fuzz packages,
+# and the parsers have no parallel loops. Each target runs on a writable copy of its seed corpus
+# (build-fuzz/corpus/<name>, kept between runs); crashes go to build-fuzz/artifacts/<name>/, the
+# targets' scratch files to build-fuzz/tmp/ (a crashed target cannot remove its own).
+#   FUZZ_TARGETS  which targets (default: all), e.g. FUZZ_TARGETS="npy mtx"
+#   FUZZ_SECONDS  run time per target (-max_total_time), default 60
+#   FUZZ_JOBS     targets run at a time, default 2
+#   FUZZ_FLAGS    extra libFuzzer flags, e.g. FUZZ_FLAGS="-max_len=8192 -dict=..."
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+FUZZ_FLAGS   ?=
+FUZZ_ALL     := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+                -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(FUZZ_SAN)
+FUZZ_LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lz -lm
+FUZZ_RUN_ARGS = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_CLI_OBJ := $(FUZZ_BUILD)/src/cli/config.o $(FUZZ_BUILD)/src/cli/config_keys.o
+FUZZ_BINS    := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_RUNS    := $(FUZZ_ALL:%=fuzz-run-%)
+.PHONY: $(FUZZ_RUNS)
+
+fuzz-deps:
+	@SPECL_FUZZ=1 bash scripts/setup-deps.sh
+
+# Build, run FUZZ_JOBS targets at a time, then one summary line per target; fails on any finding.
+fuzz: fuzz-deps
+	$(if $(filter-out $(FUZZ_ALL),$(FUZZ_TARGETS)),$(error FUZZ_TARGETS: no target $(filter-out $(FUZZ_ALL),$(FUZZ_TARGETS)) (have: $(FUZZ_ALL))))
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/logs && rm -f $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/logs/%.log) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/logs/%.rc)
+	@$(MAKE) --no-print-directory -k -j$(FUZZ_JOBS) $(FUZZ_TARGETS:%=fuzz-run-%) || true
+	@echo "== fuzz summary ($(FUZZ_SECONDS) s per target; logs in $(FUZZ_BUILD)/logs)"; status=0; \
+	for t in $(FUZZ_TARGETS); do \
+	  log=$(FUZZ_BUILD)/logs/$$t.log; rc=$$(cat $(FUZZ_BUILD)/logs/$$t.rc 2>/dev/null || echo 1); \
+	  runs=$$(sed -n 's/^Done \([0-9][0-9]*\) runs.*/\1/p' $$log 2>/dev/null | tail -n 1); \
+	  [ -n "$$runs" ] || runs=$$(sed -n 's/^stat::number_of_executed_units: *\([0-9][0-9]*\).*/\1/p' $$log 2>/dev/null | tail -n 1); \
+	  inputs=$$(find $(FUZZ_BUILD)/corpus/$$t -type f 2>/dev/null | wc -l); \
+	  arts=$$(sed -n 's/.*Test unit written to \(.*\)$$/\1/p' $$log 2>/dev/null | grep -v '/slow-unit-'); \
+	  n=$$(printf '%s' "$$arts" | grep -c . ); \
+	  if [ "$$rc" -ne 0 ] && [ "$$n" -eq 0 ]; then n=1; arts="(exit status $$rc without an artifact; see $$log)"; fi; \
+	  echo "$$t: $${runs:-0} executions, $$inputs inputs, findings: $$n"; \
+	  if [ "$$n" -ne 0 ]; then status=1; printf '%s\n' "$$arts" | sed 's/^/  /'; fi; \
+	done; exit $$status
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_RUNS): fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
+	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts/$* $(FUZZ_BUILD)/logs
+	@for f in tests/fuzz/corpus/$*/*; do [ -f "$$f" ] && [ ! -e $(FUZZ_BUILD)/corpus/$*/$${f##*/} ] && cp "$$f" $(FUZZ_BUILD)/corpus/$*/; done; true
+	@rm -rf $(FUZZ_BUILD)/tmp/specl-fuzz-$*-* && mkdir -p $(FUZZ_BUILD)/tmp
+	@echo "fuzz: $* for $(FUZZ_SECONDS) s"
+	@TMPDIR=$(abspath $(FUZZ_BUILD))/tmp UBSAN_OPTIONS=print_stacktrace=1:$(UBSAN_OPTIONS) $< $(FUZZ_RUN_ARGS) $(FUZZ_FLAGS) -artifact_prefix=$(FUZZ_BUILD)/artifacts/$*/ $(FUZZ_BUILD)/corpus/$* \
+	  >$(FUZZ_BUILD)/logs/$*.log 2>&1; echo $$? >$(FUZZ_BUILD)/logs/$*.rc
+
+$(FUZZ_BUILD)/%.o: %.c $(wildcard include/*.h include/specl/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/libspecl.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The config target also links the CLI's config parser and key table (and only it does).
+$(FUZZ_BUILD)/fuzz_config: $(FUZZ_CLI_OBJ)
+
+$(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libspecl.a $(wildcard include/specl/*.h src/cli/config.h)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -fsanitize=fuzzer -o $@ $(filter %.c,$^) $(filter %.o,$^) $(filter %.a,$^) $(FUZZ_LDLIBS)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages that specl's build, tests and main job need; skip what is installed.
 # Run by `make test` and `make reproduce`, so a fresh machine needs no other step.
+# SPECL_FUZZ=1 (set by `make fuzz`) also installs the optional fuzzing set: clang and its
+# compiler-rt (libFuzzer, ASan and UBSan runtimes).
 set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libarpack2-dev libinih-dev libcjson-dev
       zlib1g-dev python3 python3-numpy python3-scipy gnuplot-nox)
+if [ "${SPECL_FUZZ:-0}" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

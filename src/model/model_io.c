@@ -112,12 +112,15 @@ static int parse_spec_(const cJSON *root, const char *path, specl_model_spec *sp
         int st = meta_int_(meta, keys[i], path, &v[i]);
         if (st) return st;
     }
+    const long long lim[5] = { 1 << 20, 1 << 20, 16, 1 << 20, 1ll << 31 };   /* beyond any model specl builds */
+    for (int i = 0; i < 5; i++)
+        if (v[i] > lim[i]) return specl_error(SPECL_EFORMAT, "%s: __metadata__.%s = %lld exceeds %lld", path, keys[i], v[i], lim[i]);
     spec->d = (int)v[0]; spec->k = (int)v[1]; spec->depth = (int)v[2]; spec->width = (int)v[3];
     spec->table_rows = v[4]; spec->init_scale = 1.0;
     long long filter = 0;
     int st = cJSON_GetObjectItemCaseSensitive(meta, "filter") ? meta_int_(meta, "filter", path, &filter) : SPECL_OK;
     if (!st) st = meta_kappa_(meta, path, &spec->kappa);
-    if (!st && filter > (1ll << 30)) st = specl_error(SPECL_EFORMAT, "%s: __metadata__.filter = %lld is too large", path, filter);
+    if (!st && filter > (1ll << 20)) st = specl_error(SPECL_EFORMAT, "%s: __metadata__.filter = %lld is too large", path, filter);
     spec->filter = (int)filter;
     return st;
 }
@@ -159,8 +162,20 @@ int specl_model_load(const char *path, int max_n, specl_model **out, specl_model
     for (int b = 0; b < 8 && len >= 8; b++) hl |= (uint64_t)(unsigned char)buf[b] << (8 * b);
     if (len < 8 || hl > len - 8) { free(buf); return specl_error(SPECL_EFORMAT, "%s: truncated safetensors header", path); }
     cJSON *root = cJSON_ParseWithLength(buf + 8, (size_t)hl);
-    if (!root) { free(buf); return specl_error(SPECL_EFORMAT, "%s: header is not valid JSON", path); }
+    if (!cJSON_IsObject(root)) { cJSON_Delete(root); free(buf); return specl_error(SPECL_EFORMAT, "%s: header is not a JSON object", path); }
     st = parse_spec_(root, path, spec);
+    /* the tensors must all lie in the data: bound the parameter count by it before allocating */
+    double np_bound = 0;
+    if (!st) {
+        double d = spec->d, k = spec->k, w = spec->width, dep = spec->depth;
+        if (!strcmp(spec->cls, "table")) np_bound = (double)spec->table_rows * k;
+        else if (!strcmp(spec->cls, "conv1d-circ")) np_bound = k * spec->filter + k;
+        else if (!strcmp(spec->cls, "mlp") || !strcmp(spec->cls, "lipschitz")) np_bound = d * w + (dep - 1) * w * w + w * k;
+        else np_bound = k * d;
+        if (np_bound * 4 > (double)(len - 8 - (size_t)hl))
+            st = specl_error(SPECL_EFORMAT, "%s: __metadata__ describes %.0f weights but the file holds %zu bytes of data", path,
+                             np_bound, len - 8 - (size_t)hl);
+    }
     if (!st) st = specl_model_create(spec, max_n, out);
     const unsigned char *data = (const unsigned char *)buf + 8 + hl;
     size_t dlen = len - 8 - (size_t)hl;
@@ -183,6 +198,7 @@ int specl_model_load(const char *path, int max_n, specl_model **out, specl_model
     }
     const cJSON *it;
     cJSON_ArrayForEach(it, root) {
+        if (!it->string) continue;
         int known = !strcmp(it->string, "__metadata__");
         for (int i = 0; i < nn && !known; i++) known = !strcmp(it->string, names[i]);
         if (!known && !st) specl_str_printf(&bad, "%sunexpected tensor '%s'", nbad++ ? "; " : "", it->string);
