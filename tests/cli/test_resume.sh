@@ -83,13 +83,13 @@ def write(p, tensors, meta):
 write(d + "/same.safetensors", {"layer0.weight": U}, meta)
 write(d + "/extra.safetensors", {"layer0.weight": U, "layer9.weight": U}, meta)
 write(d + "/shape.safetensors", {"layer0.weight": U.T.copy()}, meta)
-write(d + "/missing.safetensors", {}, meta)
+write(d + "/missing.safetensors", {"layerX.weight": U}, meta)
 PY
 "$B" eval "$T/st" --json >"$T/e1.json" 2>/dev/null
 cp "$T/same.safetensors" "$T/st/encoder.safetensors"
 "$B" eval "$T/st" --json >"$T/e2.json" 2>"$T/err" && cmp -s "$T/e1.json" "$T/e2.json" && pass safetensors_python_written \
   || fail safetensors_python_written "$(cat "$T/err")"
-for case in extra:"unexpected tensor 'layer9.weight'" shape:"tensor 'layer0.weight' dimension 0 is not" missing:"missing tensor 'layer0.weight'"; do
+for case in extra:"unexpected tensor 'layer9.weight'" shape:"tensor 'layer0.weight' dimension 0 is not" missing:"missing tensor 'layer0.weight'; unexpected tensor 'layerX.weight'"; do
   name=${case%%:*}; pat=${case#*:}
   cp "$T/$name.safetensors" "$T/st/encoder.safetensors"
   expect2 "safetensors_$name" "encoder.safetensors: $pat" eval "$T/st"
