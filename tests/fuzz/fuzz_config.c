@@ -7,7 +7,7 @@
 #include <string.h>
 #include "config.h"
 
-#define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = malloc(size + 1);

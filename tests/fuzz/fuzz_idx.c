@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "specl/images.h"
 
-#define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
+#include "fuzz_common.h"
 #define SEP "@LABELS@"
 
 static char dir_[4096], images_[4200], labels_[4200];
@@ -30,12 +30,6 @@ __attribute__((constructor)) static void init_(void) {
     atexit(cleanup_);
 }
 
-static void write_input_(const char *path, const uint8_t *data, size_t size) {
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (size && fwrite(data, 1, size, f) != size) abort();
-    if (fclose(f) != 0) abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *sep = size ? memmem(data, size, SEP, sizeof SEP - 1) : NULL;

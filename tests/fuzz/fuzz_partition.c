@@ -7,28 +7,11 @@
 #include <unistd.h>
 #include "specl/graph.h"
 
-#define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
-#define N 8
+#include "fuzz_common.h"
 
-static char dir_[4096], path_[4200];
+#define N 8   /* vertices of the partition files */
 
-static void cleanup_(void) { unlink(path_); rmdir(dir_); }
-
-/* One temporary directory per process, created before libFuzzer starts; the same path every run. */
-__attribute__((constructor)) static void init_(void) {
-    const char *t = getenv("TMPDIR");
-    snprintf(dir_, sizeof dir_, "%s/specl-fuzz-partition-XXXXXX", t && *t ? t : "/tmp");
-    if (!mkdtemp(dir_)) abort();
-    snprintf(path_, sizeof path_, "%s/input.part", dir_);
-    atexit(cleanup_);
-}
-
-static void write_input_(const char *path, const uint8_t *data, size_t size) {
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (size && fwrite(data, 1, size, f) != size) abort();
-    if (fclose(f) != 0) abort();
-}
+FUZZ_ONE_FILE("partition", "input.part")
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     write_input_(path_, data, size);

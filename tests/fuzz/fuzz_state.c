@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "specl/train.h"
 
-#define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
+#include "fuzz_common.h"
 #define STEP 5
 #define STEPS 10
 #define MAX_N 4
@@ -64,12 +64,6 @@ __attribute__((constructor)) static void init_(void) {
     specl_model_free(m);
 }
 
-static void write_input_(const char *path, const uint8_t *data, size_t size) {
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (size && fwrite(data, 1, size, f) != size) abort();
-    if (fclose(f) != 0) abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     write_input_(state_, data, size);
