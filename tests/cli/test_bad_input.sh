@@ -7,16 +7,7 @@ set -u
 B=${SPECL_BIN:?SPECL_BIN must point at the specl binary}
 PY=/usr/bin/python3
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-expect_err() {
-  local name=$1 want=$2 pat=$3; shift 4
-  "$B" "$@" >"$T/out" 2>"$T/err"; local rc=$?
-  if [ $rc -ne "$want" ]; then fail "$name" "exit $rc, expected $want; stderr: $(head -c 300 "$T/err")"; return; fi
-  if ! grep -qE -- "$pat" "$T/err"; then fail "$name" "stderr lacks /$pat/: $(head -c 300 "$T/err")"; return; fi
-  if [ "$(wc -l <"$T/err")" -ne 1 ]; then fail "$name" "expected one message line, got: $(cat "$T/err")"; return; fi
-  pass "$name"
-}
+. "$(dirname "$0")/lib.bash"
 printf '%%%%MatrixMarket matrix coordinate real symmetric\n4 4 3\n2 1 1.0\n3 2 1.0\n4 3 1.0\n' >"$T/g.mtx"
 $PY -c "
 import numpy as np

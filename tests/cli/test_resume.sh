@@ -6,8 +6,7 @@ set -u
 B=${SPECL_BIN:?SPECL_BIN must point at the specl binary}
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 export OPENBLAS_NUM_THREADS=1
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
+. "$(dirname "$0")/lib.bash"
 ARGS=(--set train.steps=3000 --set train.batch=1024 --set train.checkpoint_every=50 --set eval.n_train=2000 --set eval.n_test=2000 --quiet)
 
 "$B" train "${ARGS[@]}" --out "$T/full" 2>"$T/err" || fail full_run "$(cat "$T/err")"

@@ -7,16 +7,7 @@ B=${SPECL_BIN:?SPECL_BIN must point at the specl binary}
 PY=/usr/bin/python3
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-expect_err() {
-  local name=$1 want=$2 pat=$3; shift 4
-  "$B" "$@" >"$T/out" 2>"$T/err"; local rc=$?
-  if [ $rc -ne "$want" ]; then fail "$name" "exit $rc, expected $want; stderr: $(head -c 300 "$T/err")"; return; fi
-  if ! grep -qE -- "$pat" "$T/err"; then fail "$name" "stderr lacks /$pat/: $(head -c 300 "$T/err")"; return; fi
-  if [ "$(wc -l <"$T/err")" -ne 1 ]; then fail "$name" "expected one message line, got: $(cat "$T/err")"; return; fi
-  pass "$name"
-}
+. "$(dirname "$0")/lib.bash"
 
 # ---- a clusters config: every documented key, values consistent with their definitions ----
 printf '[data]\nkind = clusters\nm = 3\nsub = 2\nsize = 6\nalpha = 0.04\nconn = 0.3\nd = 4\n' >"$T/cl.ini"
