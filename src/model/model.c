@@ -1,7 +1,11 @@
-/* Function classes as layer stacks over one parameter buffer and one gradient buffer.
+/* Function classes as layer graphs over one parameter buffer and one gradient buffer.
  * Forward caches each layer's output (max_n, out) in one activation allocation; backward walks
- * the layers in reverse with two ping-pong gradient buffers (max_n, widest). Dense layers go
- * through cblas_sgemm. See model.h for the classes.
+ * the layers in reverse, reading ∂/∂output of each layer from its gradient buffer and writing
+ * (or, for a second consumer such as a residual skip, adding) ∂/∂input into the buffer of the
+ * producing layer. build.c lays out the buffers and assigns the gradient buffers (two for a
+ * chain, as the ping-pong pair of the original design). Dense layers go through cblas_sgemm;
+ * the image layers live in conv2d.c and layers_image.c, the image classes in classes_image.c.
+ * See model.h for the classes.
  *
  * conv1d-circ keeps three more regions after its output in the activation allocation, all sized
  * for max_n rows at creation: the circular windows (max_n·d, s) (im2col), the pre-activations
@@ -18,24 +22,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "specl/model.h"
-
-static int add_layer_(specl_model *m, specl_layer_kind kind, int in, int out, int bias, int64_t rows) {
-    if (m->n_layers >= SPECL_MAX_LAYERS) return specl_error(SPECL_EINVAL, "more than %d layers", SPECL_MAX_LAYERS);
-    specl_layer *l = &m->layers[m->n_layers++];
-    memset(l, 0, sizeof *l);
-    l->kind = kind; l->in = in; l->out = out; l->bias = bias; l->rows = rows;
-    return SPECL_OK;
-}
+#include "layers.h"
 
 static int build_layers_(specl_model *m, const specl_model_spec *s) {
     const char *c = s->cls;
-    int st = SPECL_OK;
     if (strcmp(c, "linear") == 0 || strcmp(c, "affine") == 0) {
-        st = add_layer_(m, SPECL_LAYER_DENSE, s->d, s->k, c[0] == 'a', 0);
+        specl_add_dense_(m, -1, s->k, c[0] == 'a');
+        snprintf(m->feature_name, sizeof m->feature_name, "model input x (%d)", s->d);
     } else if (strcmp(c, "relu1") == 0) {
-        if (!(st = add_layer_(m, SPECL_LAYER_DENSE, s->d, s->k, 1, 0)))
-            st = add_layer_(m, SPECL_LAYER_RELU, s->k, s->k, 0, 0);
+        specl_add_relu_(m, specl_add_dense_(m, -1, s->k, 1));
     } else if (strcmp(c, "mlp") == 0 || strcmp(c, "lipschitz") == 0) {
         if (c[0] == 'l' && !(s->kappa > 0))
             return specl_error(SPECL_EINVAL, "model.kappa = %g: expected kappa > 0", s->kappa);
@@ -43,87 +38,85 @@ static int build_layers_(specl_model *m, const specl_model_spec *s) {
             return specl_error(SPECL_EINVAL, "model.kappa = %g: expected a finite kappa (class mlp has no bound)", s->kappa);
         if (s->depth < 1 || s->width < 1)
             return specl_error(SPECL_EINVAL, "model.depth = %d, model.width = %d: both must be >= 1", s->depth, s->width);
-        int in = s->d;
-        for (int i = 0; i < s->depth && !st; i++) {
-            if (!(st = add_layer_(m, SPECL_LAYER_DENSE, in, s->width, 1, 0)))
-                st = add_layer_(m, SPECL_LAYER_RELU, s->width, s->width, 0, 0);
-            in = s->width;
-        }
-        if (!st) st = add_layer_(m, SPECL_LAYER_DENSE, in, s->k, 1, 0);
+        int t = -1;
+        for (int i = 0; i < s->depth; i++) t = specl_add_relu_(m, specl_add_dense_(m, t, s->width, 1));
+        specl_add_dense_(m, t, s->k, 1);
+        snprintf(m->feature_name, sizeof m->feature_name, "output of hidden ReLU layer %d (%d)", s->depth, s->width);
     } else if (strcmp(c, "table") == 0) {
         if (s->table_rows < 1)
             return specl_error(SPECL_EINVAL, "model.class = table needs a source with a finite support");
-        st = add_layer_(m, SPECL_LAYER_TABLE, s->d, s->k, 0, s->table_rows);
+        specl_add_vector_(m, SPECL_LAYER_TABLE, -1, s->k, 0, s->table_rows);
     } else if (strcmp(c, "conv1d-circ") == 0) {
         if (s->filter < 1 || s->filter > s->d)
             return specl_error(SPECL_EINVAL, "model.filter = %d: expected 1 <= filter <= d = %d", s->filter, s->d);
-        st = add_layer_(m, SPECL_LAYER_CONV1D_CIRC, s->d, s->k, 1, s->filter);   /* rows = s */
+        specl_add_vector_(m, SPECL_LAYER_CONV1D_CIRC, -1, s->k, 1, s->filter);   /* rows = s */
+    } else if (strcmp(c, "cnn") == 0) {
+        return specl_build_cnn_(m, s);
+    } else if (strcmp(c, "resnet") == 0) {
+        return specl_build_resnet_(m, s);
     } else {
         return specl_error(SPECL_EINVAL, "model.class = '%s': expected linear, affine, relu1, mlp, table, "
-                           "lipschitz or conv1d-circ", c);
+                           "lipschitz, conv1d-circ, cnn or resnet", c);
     }
-    return st;
+    if (!m->build_status && !m->feature_name[0])
+        snprintf(m->feature_name, sizeof m->feature_name, "model output f(x) (%d; the class has no separate projection)", s->k);
+    return m->build_status;
 }
 
-/* Doubles of dgesvd scratch for the spectral norm of a dense (out, in) weight: a copy of W,
- * the singular values (min) and the minimal workspace max(3·min + max, 5·min). */
-static size_t svd_scratch_(const specl_layer *l) {
-    size_t mn = (size_t)(l->in < l->out ? l->in : l->out), mx = (size_t)(l->in < l->out ? l->out : l->in);
-    size_t work = 3 * mn + mx > 5 * mn ? 3 * mn + mx : 5 * mn;
-    return (size_t)l->out * l->in + mn + work;
-}
+static int is_image_class_(const char *cls) { return strcmp(cls, "cnn") == 0 || strcmp(cls, "resnet") == 0; }
 
-/* Floats of activation storage a layer needs for max_n rows: its output, and for conv1d-circ
- * the windows (max_n·d, s), Z (max_n·d, k) and ∂Z (max_n·d, k). */
-static size_t act_size_(const specl_layer *l, int max_n) {
-    size_t na = (size_t)max_n * l->out;
-    if (l->kind == SPECL_LAYER_CONV1D_CIRC) na += (size_t)max_n * l->in * ((size_t)l->rows + 2 * (size_t)l->out);
-    return na;
+/* An empty model of the spec's class with its layers added (nothing allocated but the list). */
+static int start_(const specl_model_spec *spec, specl_model **out) {
+    *out = NULL;
+    if (spec->d < 1 || spec->k < 1) return specl_error(SPECL_EINVAL, "model needs d >= 1 and k >= 1 (d = %d, k = %d)", spec->d, spec->k);
+    specl_model *m = calloc(1, sizeof *m);
+    if (!m) return SPECL_ENOMEM;
+    snprintf(m->cls, sizeof m->cls, "%s", spec->cls);
+    m->d = spec->d; m->k = spec->k; m->training = 1;
+    if (is_image_class_(spec->cls)) {
+        m->h = spec->h; m->w = spec->w; m->c = spec->c;
+        m->channels = spec->channels; m->blocks = strcmp(spec->cls, "resnet") == 0 ? spec->blocks : 0;
+        m->bn = strcmp(spec->cls, "cnn") == 0 ? spec->bn : 0;
+    }
+    int st = build_layers_(m, spec);
+    if (st) { specl_model_free(m); return st; }
+    m->kappa = strcmp(spec->cls, "lipschitz") == 0 ? spec->kappa : 0.0;
+    *out = m;
+    return SPECL_OK;
 }
 
 int specl_model_create(const specl_model_spec *spec, int max_n, specl_model **out) {
     *out = NULL;
     if (spec->d < 1 || spec->k < 1) return specl_error(SPECL_EINVAL, "model needs d >= 1 and k >= 1 (d = %d, k = %d)", spec->d, spec->k);
     if (max_n < 1) return specl_error(SPECL_EINVAL, "model row capacity %d < 1", max_n);
-    specl_model *m = calloc(1, sizeof *m);
-    if (!m) return SPECL_ENOMEM;
-    snprintf(m->cls, sizeof m->cls, "%s", spec->cls);
-    m->d = spec->d; m->k = spec->k; m->max_n = max_n;
-    int st = build_layers_(m, spec);
-    if (st) { free(m); return st; }
-    m->kappa = strcmp(spec->cls, "lipschitz") == 0 ? spec->kappa : 0.0;
-    size_t np = 0, na = 0, widest = (size_t)spec->d, svd = 0;
-    for (int i = 0; i < m->n_layers; i++) {
-        specl_layer *l = &m->layers[i];
-        l->w = np;
-        if (l->kind == SPECL_LAYER_DENSE) np += (size_t)l->out * l->in;
-        if (l->kind == SPECL_LAYER_TABLE) np += (size_t)l->rows * l->out;
-        if (l->kind == SPECL_LAYER_CONV1D_CIRC) np += (size_t)l->out * l->rows;   /* U (k, s) */
-        l->b = np;
-        if (l->bias) np += (size_t)l->out;
-        l->act = na;
-        na += act_size_(l, max_n);
-        if ((size_t)l->out > widest) widest = (size_t)l->out;
-        if (m->kappa > 0 && l->kind == SPECL_LAYER_DENSE && svd_scratch_(l) > svd) svd = svd_scratch_(l);
-    }
-    m->n_params = np;
-    m->params = calloc(np ? np : 1, sizeof(float));
-    m->grads = calloc(np ? np : 1, sizeof(float));
-    m->acts = malloc(sizeof(float) * na);
-    size_t db0 = sizeof(float) * widest * max_n;   /* bytes; dbuf[0] is also the SVD scratch */
-    m->dbuf[0] = malloc(sizeof(double) * svd > db0 ? sizeof(double) * svd : db0);
-    m->dbuf[1] = malloc(sizeof(float) * widest * max_n);
-    if (!m->params || !m->grads || !m->acts || !m->dbuf[0] || !m->dbuf[1]) {
-        specl_model_free(m);
-        return specl_error(SPECL_ENOMEM, "cannot allocate model '%s' (%zu parameters, %d rows)", spec->cls, np, max_n);
-    }
+    specl_model *m;
+    int st = start_(spec, &m);
+    if (!st) st = specl_model_finish_(m, max_n);
+    if (st) { specl_model_free(m); return st; }
     *out = m;
+    return SPECL_OK;
+}
+
+int specl_model_count_(const specl_model_spec *spec, size_t *n_params, size_t *n_buffers) {
+    specl_model *m;
+    int st = start_(spec, &m);
+    if (st) return st;
+    size_t np = 0, nb = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        const specl_layer *l = &m->layers[i];
+        np += specl_layer_weight_len_(l) + (l->bias ? (size_t)l->oc : 0);
+        if (l->kind == SPECL_LAYER_BATCHNORM) nb += 2 * (size_t)l->oc;
+    }
+    specl_model_free(m);
+    *n_params = np; *n_buffers = nb;
     return SPECL_OK;
 }
 
 void specl_model_free(specl_model *m) {
     if (!m) return;
-    free(m->params); free(m->grads); free(m->acts); free(m->dbuf[0]); free(m->dbuf[1]);
+    free(m->layers); free(m->params); free(m->grads); free(m->buffers); free(m->acts);
+    for (int s = 0; s < SPECL_MAX_SLOTS; s++) free(m->dbuf[s]);
+    free(m->ws); free(m->red); free(m->argmax);
     free(m);
 }
 
@@ -136,7 +129,14 @@ void specl_model_init(specl_model *m, double scale, specl_rng *rng) {
         if (l->kind == SPECL_LAYER_DENSE) { cnt = (size_t)l->out * l->in; sd = scale / sqrt((double)l->in); }
         if (l->kind == SPECL_LAYER_TABLE) { cnt = (size_t)l->rows * l->out; sd = scale / sqrt((double)l->out); }
         if (l->kind == SPECL_LAYER_CONV1D_CIRC) { cnt = (size_t)l->out * l->rows; sd = scale / sqrt((double)l->rows); }
+        if (l->kind == SPECL_LAYER_CONV2D) { cnt = specl_layer_weight_len_(l); sd = scale * sqrt(2.0 / ((double)l->kh * l->kw * l->ic)); }
         for (size_t j = 0; j < cnt; j++) m->params[l->w + j] = (float)(sd * specl_rng_normal(rng));
+        if (l->kind == SPECL_LAYER_BATCHNORM)
+            for (int c = 0; c < l->oc; c++) {
+                m->params[l->w + c] = 1.0f;                 /* gamma; beta stays 0 */
+                m->buffers[l->run + c] = 0.0f;              /* running mean */
+                m->buffers[l->run + l->oc + c] = 1.0f;      /* running var */
+            }
     }
     /* A lipschitz model starts inside its class. The projection can fail only on non-finite
      * weights or a LAPACK failure, neither possible for finite Gaussian draws; init has no status. */
@@ -144,9 +144,11 @@ void specl_model_init(specl_model *m, double scale, specl_rng *rng) {
 }
 
 void specl_model_zero_grad(specl_model *m) { memset(m->grads, 0, sizeof(float) * m->n_params); }
+void specl_model_set_training(specl_model *m, int on) { m->training = on != 0; }
+int specl_model_is_training(const specl_model *m) { return m->training; }
 
 float *specl_model_weight(specl_model *m, int i) {
-    if (i < 0 || i >= m->n_layers || m->layers[i].kind == SPECL_LAYER_RELU) return NULL;
+    if (i < 0 || i >= m->n_layers || specl_layer_weight_len_(&m->layers[i]) == 0) return NULL;
     return m->params + m->layers[i].w;
 }
 float *specl_model_bias(specl_model *m, int i) {
@@ -194,8 +196,8 @@ static void conv_forward_(specl_model *m, const specl_layer *l, int n, const flo
 }
 
 /* dy (n, k) = ∂/∂y. ∂Z (n·d, k) = dy broadcast over the d positions, masked by Z > 0;
- * ∂U (k, s) += ∂Zᵀ·windows (one sgemm), ∂b += Σ_rows ∂Z. No input gradient: conv1d-circ is the
- * first (and only) layer of its class, so nothing upstream needs ∂/∂x. */
+ * ∂U (k, s) += ∂Zᵀ·windows (one sgemm), ∂b += Σ_rows ∂Z. No input gradient: conv1d-circ reads
+ * the model input (layers.h enforces it), so nothing upstream needs ∂/∂x. */
 static void conv_backward_(specl_model *m, const specl_layer *l, int n, const float *dy) {
     int d = l->in, s = (int)l->rows, k = l->out;
     const float *cols = conv_cols_(m, l), *z = conv_pre_(m, l);
@@ -212,8 +214,15 @@ static void conv_backward_(specl_model *m, const specl_layer *l, int n, const fl
         for (int i = 0; i < k; i++) gb[i] += dz[e * k + i];
 }
 
-static int layer_forward_(specl_model *m, const specl_layer *l, int n, const float *in, const int64_t *ids, float *y) {
+/* ---- the layer graph ---- */
+
+/* Output of layer src of the last forward (src = -1: the model input x). */
+static const float *input_(const specl_model *m, int src, const float *x) { return src < 0 ? x : m->acts + m->layers[src].act; }
+static float *bn_stats_(const specl_model *m, const specl_layer *l) { return m->acts + l->act + (size_t)m->max_n * l->out; }
+
+static int layer_forward_(specl_model *m, const specl_layer *l, int n, const float *in, const float *x, const int64_t *ids, float *y) {
     const float *w = m->params + l->w;
+    size_t len = (size_t)n * l->out;
     switch (l->kind) {
     case SPECL_LAYER_DENSE:
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l->out, l->in, 1.0f, in, l->in, w, l->in, 0.0f, y, l->out);
@@ -223,9 +232,7 @@ static int layer_forward_(specl_model *m, const specl_layer *l, int n, const flo
                 for (int j = 0; j < l->out; j++) y[(size_t)i * l->out + j] += b[j];
         }
         break;
-    case SPECL_LAYER_RELU:
-        for (size_t i = 0; i < (size_t)n * l->out; i++) y[i] = in[i] > 0 ? in[i] : 0.0f;
-        break;
+    case SPECL_LAYER_RELU: specl_relu_forward_(len, in, y); break;
     case SPECL_LAYER_TABLE:
         if (!ids) return specl_error(SPECL_EINVAL, "table model needs support ids for its rows");
         for (int i = 0; i < n; i++) {
@@ -234,68 +241,168 @@ static int layer_forward_(specl_model *m, const specl_layer *l, int n, const flo
             memcpy(y + (size_t)i * l->out, w + (size_t)ids[i] * l->out, sizeof(float) * l->out);
         }
         break;
-    case SPECL_LAYER_CONV1D_CIRC:
-        conv_forward_(m, l, n, in, y);
+    case SPECL_LAYER_CONV1D_CIRC: conv_forward_(m, l, n, in, y); break;
+    case SPECL_LAYER_CONV2D: specl_conv2d_forward_(l, n, in, w, l->bias ? m->params + l->b : NULL, m->ws, y); break;
+    case SPECL_LAYER_MAXPOOL: specl_maxpool_forward_(l, n, in, y, m->argmax + l->aux); break;
+    case SPECL_LAYER_AVGPOOL: specl_avgpool_forward_(l, n, in, y); break;
+    case SPECL_LAYER_GAP: specl_gap_forward_(l, n, in, y); break;
+    case SPECL_LAYER_BATCHNORM:
+        specl_bn_forward_(l, n, in, w, m->params + l->b, m->buffers + l->run, bn_stats_(m, l), m->red, m->training, y);
         break;
+    case SPECL_LAYER_ADD: specl_add_forward_(len, in, input_(m, l->src2, x), y); break;
+    }
+    return SPECL_OK;
+}
+
+/* Layers [0, upto) on n rows (1 <= n <= max_n checked by the caller). */
+static int run_layers_(specl_model *m, int n, const float *x, const int64_t *ids, int upto) {
+    for (int i = 0; i < upto; i++) {
+        const specl_layer *l = &m->layers[i];
+        int st = layer_forward_(m, l, n, input_(m, l->src, x), x, ids, m->acts + l->act);
+        if (st) return st;
     }
     return SPECL_OK;
 }
 
 int specl_model_forward(specl_model *m, int n, const float *x, const int64_t *ids, float *out) {
     if (n < 1 || n > m->max_n) return specl_error(SPECL_EINVAL, "forward on %d rows, model capacity is %d", n, m->max_n);
-    const float *in = x;
-    for (int i = 0; i < m->n_layers; i++) {
-        float *y = m->acts + m->layers[i].act;
-        int st = layer_forward_(m, &m->layers[i], n, in, ids, y);
-        if (st) return st;
-        in = y;
-    }
-    memcpy(out, in, sizeof(float) * (size_t)n * m->k);
-    m->last_x = x; m->last_ids = ids; m->last_n = n;
+    m->last_n = 0;
+    int st = run_layers_(m, n, x, ids, m->n_layers);
+    if (st) return st;
+    memcpy(out, m->acts + m->layers[m->n_layers - 1].act, sizeof(float) * (size_t)n * m->k);
+    m->last_x = x; m->last_ids = ids; m->last_n = n; m->last_training = m->training;
     return SPECL_OK;
 }
 
-int specl_model_backward(specl_model *m, const float *dout) {
-    int n = m->last_n;
-    if (n < 1) return specl_error(SPECL_EINVAL, "backward without a forward");
-    const float *dy = dout;
-    for (int i = m->n_layers - 1; i >= 0; i--) {
-        const specl_layer *l = &m->layers[i];
-        const float *in = i > 0 ? m->acts + m->layers[i - 1].act : m->last_x;
-        float *dx = m->dbuf[i & 1];
-        float *gw = m->grads + l->w;
-        if (l->kind == SPECL_LAYER_DENSE) {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l->out, l->in, n, 1.0f, dy, l->out, in, l->in, 1.0f, gw, l->in);
-            if (l->bias) {
-                float *gb = m->grads + l->b;
-                for (int r = 0; r < n; r++)
-                    for (int j = 0; j < l->out; j++) gb[j] += dy[(size_t)r * l->out + j];
-            }
-            if (i > 0)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l->in, l->out, 1.0f, dy, l->out, m->params + l->w, l->in, 0.0f, dx, l->in);
-        } else if (l->kind == SPECL_LAYER_RELU) {
-            const float *y = m->acts + l->act;
-            for (size_t j = 0; j < (size_t)n * l->out; j++) dx[j] = y[j] > 0 ? dy[j] : 0.0f;
-        } else if (l->kind == SPECL_LAYER_CONV1D_CIRC) {
-            conv_backward_(m, l, n, dy);   /* always layer 0: no dx */
-        } else {
-            for (int r = 0; r < n; r++) {
-                float *row = gw + (size_t)m->last_ids[r] * l->out;
-                for (int j = 0; j < l->out; j++) row[j] += dy[(size_t)r * l->out + j];
-            }
+/* Backward of one layer with one input: dy (n, out) -> params' grads, and dx (n, in) written
+ * (acc = 0) or added to (acc = 1) unless dx is NULL (the input is the model's). */
+static void layer_backward_(specl_model *m, const specl_layer *l, int n, const float *in, const float *dy, float *dx, int acc) {
+    float *gw = m->grads + l->w, *gb = l->bias ? m->grads + l->b : NULL;
+    const float *w = m->params + l->w, *y = m->acts + l->act;
+    switch (l->kind) {
+    case SPECL_LAYER_DENSE:
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l->out, l->in, n, 1.0f, dy, l->out, in, l->in, 1.0f, gw, l->in);
+        if (gb)
+            for (int r = 0; r < n; r++)
+                for (int j = 0; j < l->out; j++) gb[j] += dy[(size_t)r * l->out + j];
+        if (dx)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l->in, l->out, 1.0f, dy, l->out, w, l->in,
+                        acc ? 1.0f : 0.0f, dx, l->in);
+        break;
+    case SPECL_LAYER_RELU: if (dx) specl_relu_backward_((size_t)n * l->out, y, dy, dx, acc); break;
+    case SPECL_LAYER_TABLE:
+        for (int r = 0; r < n; r++) {
+            float *row = gw + (size_t)m->last_ids[r] * l->out;
+            for (int j = 0; j < l->out; j++) row[j] += dy[(size_t)r * l->out + j];
         }
-        dy = dx;
+        break;
+    case SPECL_LAYER_CONV1D_CIRC: conv_backward_(m, l, n, dy); break;
+    case SPECL_LAYER_CONV2D: specl_conv2d_backward_(l, n, in, w, dy, m->ws, m->red, gw, gb, dx, acc); break;
+    case SPECL_LAYER_MAXPOOL: if (dx) specl_maxpool_backward_(l, n, dy, m->argmax + l->aux, dx, acc); break;
+    case SPECL_LAYER_AVGPOOL: if (dx) specl_avgpool_backward_(l, n, dy, dx, acc); break;
+    case SPECL_LAYER_GAP: if (dx) specl_gap_backward_(l, n, dy, dx, acc); break;
+    case SPECL_LAYER_BATCHNORM:
+        specl_bn_backward_(l, n, in, w, dy, bn_stats_(m, l), m->red, m->last_training, gw, gb, dx, acc);
+        break;
+    case SPECL_LAYER_ADD: break;   /* two inputs: handled by the walk */
     }
+}
+
+int specl_model_backward(specl_model *m, const float *dout) {
+    int n = m->last_n, L = m->n_layers;
+    if (n < 1) return specl_error(SPECL_EINVAL, "backward without a forward");
+    unsigned char *written = calloc((size_t)L, 1);   /* ∂/∂output of layer j already holds a term */
+    if (!written) return specl_error(SPECL_ENOMEM, "cannot allocate %d flags", L);
+    for (int i = L - 1; i >= 0; i--) {
+        const specl_layer *l = &m->layers[i];
+        const float *dy = i == L - 1 ? dout : written[i] ? m->dbuf[l->slot] : NULL;
+        if (!dy) continue;   /* nothing downstream of this layer reaches the output */
+        if (l->kind == SPECL_LAYER_ADD) {
+            const int srcs[2] = { l->src, l->src2 };
+            for (int j = 0; j < 2; j++) {
+                if (srcs[j] < 0) continue;
+                specl_grad_pass_((size_t)n * l->out, dy, m->dbuf[m->layers[srcs[j]].slot], written[srcs[j]]);
+                written[srcs[j]] = 1;
+            }
+            continue;
+        }
+        float *dx = l->src >= 0 ? m->dbuf[m->layers[l->src].slot] : NULL;
+        layer_backward_(m, l, n, input_(m, l->src, m->last_x), dy, dx, dx && written[l->src]);
+        if (dx) written[l->src] = 1;
+    }
+    free(written);
     return SPECL_OK;
 }
 
 int specl_model_apply(specl_model *m, int64_t n, const float *x, const int64_t *ids, float *out) {
-    for (int64_t i = 0; i < n; i += m->max_n) {
+    int was = m->training, st = SPECL_OK;
+    m->training = 0;
+    for (int64_t i = 0; i < n && !st; i += m->max_n) {
         int c = (int)(n - i < m->max_n ? n - i : m->max_n);
-        int st = specl_model_forward(m, c, x + (size_t)i * m->d, ids ? ids + i : NULL, out + (size_t)i * m->k);
-        if (st) return st;
+        st = specl_model_forward(m, c, x + (size_t)i * m->d, ids ? ids + i : NULL, out + (size_t)i * m->k);
     }
+    m->training = was;
     m->last_n = 0;   /* the cached activations no longer match any caller's batch */
+    return st;
+}
+
+/* ---- features: the input of a final dense projection, else the output ---- */
+
+static int has_projection_(const specl_model *m) { return m->layers[m->n_layers - 1].kind == SPECL_LAYER_DENSE; }
+
+int specl_model_feature_dim(const specl_model *m) { return has_projection_(m) ? m->layers[m->n_layers - 1].in : m->k; }
+const char *specl_model_feature_name(const specl_model *m) { return m->feature_name; }
+
+int specl_model_apply_features(specl_model *m, int64_t n, const float *x, const int64_t *ids, float *out) {
+    int proj = has_projection_(m), upto = m->n_layers - proj, fd = specl_model_feature_dim(m);
+    int src = proj ? m->layers[m->n_layers - 1].src : m->n_layers - 1;
+    int was = m->training, st = SPECL_OK;
+    m->training = 0;
+    for (int64_t i = 0; i < n && !st; i += m->max_n) {
+        int c = (int)(n - i < m->max_n ? n - i : m->max_n);
+        const float *xc = x + (size_t)i * m->d;
+        st = run_layers_(m, c, xc, ids ? ids + i : NULL, upto);
+        if (!st) memcpy(out + (size_t)i * fd, input_(m, src, xc), sizeof(float) * (size_t)c * fd);
+    }
+    m->training = was;
+    m->last_n = 0;
+    return st;
+}
+
+static const char *kind_name_(specl_layer_kind k) {
+    static const char *names[] = { "dense", "relu", "table", "conv1d-circ", "conv2d", "maxpool", "avgpool", "gap",
+                                   "batchnorm", "add" };
+    return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
+}
+
+/* The first field in which layer a of one model differs from layer b of another (NULL if none);
+ * the last layer's out is not compared. */
+static const char *layer_diff_(const specl_layer *a, const specl_layer *b, int last) {
+    if (a->kind != b->kind) return "kind";
+    if (a->src != b->src || a->src2 != b->src2) return "input layer";
+    if (a->in != b->in || a->ih != b->ih || a->iw != b->iw || a->ic != b->ic) return "input shape";
+    if (!last && (a->out != b->out || a->oh != b->oh || a->ow != b->ow || a->oc != b->oc)) return "output shape";
+    if (a->bias != b->bias || a->rows != b->rows) return last ? "bias" : "bias or rows";
+    if (a->kh != b->kh || a->kw != b->kw || a->stride != b->stride || a->pad != b->pad) return "kernel, stride or padding";
+    return NULL;
+}
+
+int specl_model_copy_backbone(specl_model *dst, const specl_model *src) {
+    int L = src->n_layers;
+    if (!has_projection_(src) || !has_projection_(dst))
+        return specl_error(SPECL_EINVAL, "copy backbone: model '%s' has no final dense projection to keep apart",
+                           has_projection_(src) ? dst->cls : src->cls);
+    if (dst->n_layers != L)
+        return specl_error(SPECL_EINVAL, "copy backbone: '%s' has %d layers, '%s' has %d", src->cls, L, dst->cls, dst->n_layers);
+    for (int i = 0; i < L; i++) {
+        const char *what = layer_diff_(&src->layers[i], &dst->layers[i], i == L - 1);
+        if (what)
+            return specl_error(SPECL_EINVAL, "copy backbone: layer %d (%s of '%s', %s of '%s') differs in its %s", i,
+                               kind_name_(src->layers[i].kind), src->cls, kind_name_(dst->layers[i].kind), dst->cls, what);
+    }
+    /* identical layers lay out identically: everything before the projection is one prefix */
+    memcpy(dst->params, src->params, sizeof(float) * src->layers[L - 1].w);
+    memcpy(dst->buffers, src->buffers, sizeof(float) * src->n_buffers);
     return SPECL_OK;
 }
 

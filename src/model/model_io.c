@@ -1,77 +1,124 @@
 /* Model weights as safetensors files (see model.h). The header is JSON (cJSON); tensors are
- * float32, little-endian, in layer order. Loading checks every field before trusting it.
+ * float32, little-endian: the parameters in layer order (the order of the params buffer), then
+ * the untrained buffers (batch-norm running statistics). Loading checks every field before
+ * trusting it.
  * __metadata__ also carries "kappa" (lipschitz: κ, as %.17g so it reads back bit-identical) and
  * "filter" (conv1d-circ: s), both taken from the model and 0 for the classes that do not use
- * them; files written before these keys existed load with both 0. */
+ * them; files written before these keys existed load with both 0. Image classes (cnn, resnet)
+ * add "h", "w", "c", "channels", "blocks", "bn" (from the model; written only for them, so the
+ * files of the other classes are unchanged); absent keys load as 0. */
 #include <cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "specl/model.h"
+#include "layers.h"
 
-static const char *class_names_[] = { "linear", "affine", "relu1", "mlp", "table", "lipschitz", "conv1d-circ" };
+static const char *class_names_[] = { "linear", "affine", "relu1", "mlp", "table", "lipschitz", "conv1d-circ", "cnn", "resnet" };
 
-static const char *tensor_name_(const specl_layer *l, int i, int bias, char *buf, size_t n) {
-    snprintf(buf, n, "layer%d.%s", i, bias ? "bias" : (l->kind == SPECL_LAYER_TABLE ? "table" : "weight"));
-    return buf;
+/* One tensor of the file: name, shape and where it lives in the model. */
+typedef struct tensor_ { char name[48]; int nd; int64_t shape[4]; float *data; } tensor_;
+
+static size_t numel_(const tensor_ *t) {
+    size_t e = 1;
+    for (int i = 0; i < t->nd; i++) e *= (size_t)t->shape[i];
+    return e;
 }
 
-static int add_tensor_(cJSON *root, const char *name, int64_t r, int64_t c, size_t *off) {
-    cJSON *t = cJSON_AddObjectToObject(root, name);
-    cJSON *shape = cJSON_AddArrayToObject(t, "shape");
-    cJSON *offs = cJSON_AddArrayToObject(t, "data_offsets");
-    cJSON_AddStringToObject(t, "dtype", "F32");
-    if (r > 0) cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)r));
-    cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)c));
-    size_t bytes = sizeof(float) * (size_t)(r > 0 ? r : 1) * (size_t)c;
+static void set_(tensor_ *t, int layer, const char *what, float *data, int nd, int64_t a, int64_t b, int64_t c, int64_t d) {
+    snprintf(t->name, sizeof t->name, "layer%d.%s", layer, what);
+    t->nd = nd; t->data = data;
+    t->shape[0] = a; t->shape[1] = b; t->shape[2] = c; t->shape[3] = d;
+}
+
+/* Every tensor of m in file order into t (room for 4 per layer); returns the count. */
+static int tensors_(const specl_model *m, tensor_ *t) {
+    int nt = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        const specl_layer *l = &m->layers[i];
+        float *w = m->params + l->w;
+        switch (l->kind) {
+        case SPECL_LAYER_DENSE: set_(&t[nt++], i, "weight", w, 2, l->out, l->in, 0, 0); break;
+        case SPECL_LAYER_CONV1D_CIRC: set_(&t[nt++], i, "weight", w, 2, l->out, l->rows, 0, 0); break;
+        case SPECL_LAYER_TABLE: set_(&t[nt++], i, "table", w, 2, l->rows, l->out, 0, 0); break;
+        case SPECL_LAYER_CONV2D: set_(&t[nt++], i, "weight", w, 4, l->oc, l->kh, l->kw, l->ic); break;
+        case SPECL_LAYER_BATCHNORM: set_(&t[nt++], i, "weight", w, 1, l->oc, 0, 0, 0); break;
+        default: break;
+        }
+        if (l->bias) set_(&t[nt++], i, "bias", m->params + l->b, 1, l->oc, 0, 0, 0);
+    }
+    for (int i = 0; i < m->n_layers; i++) {
+        const specl_layer *l = &m->layers[i];
+        if (l->kind != SPECL_LAYER_BATCHNORM) continue;
+        set_(&t[nt++], i, "running_mean", m->buffers + l->run, 1, l->oc, 0, 0, 0);
+        set_(&t[nt++], i, "running_var", m->buffers + l->run + l->oc, 1, l->oc, 0, 0, 0);
+    }
+    return nt;
+}
+
+static void add_tensor_(cJSON *root, const tensor_ *t, size_t *off) {
+    cJSON *o = cJSON_AddObjectToObject(root, t->name);
+    cJSON *shape = cJSON_AddArrayToObject(o, "shape");
+    cJSON *offs = cJSON_AddArrayToObject(o, "data_offsets");
+    cJSON_AddStringToObject(o, "dtype", "F32");
+    for (int i = 0; i < t->nd; i++) cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape[i]));
+    size_t bytes = sizeof(float) * numel_(t);
     cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)*off));
     cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(*off + bytes)));
     *off += bytes;
-    return SPECL_OK;
+}
+
+static void add_meta_(cJSON *meta, const char *key, long long v) {
+    char num[32];
+    snprintf(num, sizeof num, "%lld", v);      /* safetensors metadata values are strings */
+    cJSON_AddStringToObject(meta, key, num);
 }
 
 int specl_model_save(const specl_model *m, const specl_model_spec *spec, const char *path) {
+    tensor_ *ts = malloc(sizeof *ts * 4 * (size_t)m->n_layers);
+    if (!ts) return specl_error(SPECL_ENOMEM, "%s: cannot list the tensors", path);
     cJSON *root = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(root, "__metadata__");
-    char num[32], name[48];
+    char num[32];
     cJSON_AddStringToObject(meta, "format", "specl-model-1");
     cJSON_AddStringToObject(meta, "class", spec->cls);
     const struct { const char *k; long long v; } ints[] = {
         { "d", spec->d }, { "k", spec->k }, { "depth", spec->depth }, { "width", spec->width },
         { "table_rows", (long long)spec->table_rows } };
-    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
-        snprintf(num, sizeof num, "%lld", ints[i].v);      /* safetensors metadata values are strings */
-        cJSON_AddStringToObject(meta, ints[i].k, num);
-    }
-    /* kappa and filter from the model itself: 0 for classes without them, whatever the spec says */
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) add_meta_(meta, ints[i].k, ints[i].v);
+    /* kappa, filter and the image fields from the model itself: 0 (or absent) for classes
+     * without them, whatever the spec says */
     int filter = m->n_layers > 0 && m->layers[0].kind == SPECL_LAYER_CONV1D_CIRC ? (int)m->layers[0].rows : 0;
     snprintf(num, sizeof num, "%.17g", m->kappa);
     cJSON_AddStringToObject(meta, "kappa", num);
-    snprintf(num, sizeof num, "%d", filter);
-    cJSON_AddStringToObject(meta, "filter", num);
-    size_t off = 0;
-    for (int i = 0; i < m->n_layers; i++) {
-        const specl_layer *l = &m->layers[i];
-        if (l->kind == SPECL_LAYER_DENSE) add_tensor_(root, tensor_name_(l, i, 0, name, sizeof name), l->out, l->in, &off);
-        if (l->kind == SPECL_LAYER_CONV1D_CIRC) add_tensor_(root, tensor_name_(l, i, 0, name, sizeof name), l->out, l->rows, &off);
-        if (l->kind == SPECL_LAYER_TABLE) add_tensor_(root, tensor_name_(l, i, 0, name, sizeof name), l->rows, l->out, &off);
-        if (l->bias) add_tensor_(root, tensor_name_(l, i, 1, name, sizeof name), 0, l->out, &off);
+    add_meta_(meta, "filter", filter);
+    if (m->channels > 0) {
+        const struct { const char *k; int v; } img[] = {
+            { "h", m->h }, { "w", m->w }, { "c", m->c }, { "channels", m->channels }, { "blocks", m->blocks }, { "bn", m->bn } };
+        for (size_t i = 0; i < sizeof img / sizeof *img; i++) add_meta_(meta, img[i].k, img[i].v);
     }
+    size_t off = 0;
+    int nt = tensors_(m, ts);
+    for (int i = 0; i < nt; i++) add_tensor_(root, &ts[i], &off);
+    free(ts);
     char *hdr = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (!hdr) return specl_error(SPECL_ENOMEM, "%s: cannot build the header", path);
     size_t hl = strlen(hdr), pad = (8 - hl % 8) % 8, total = 8 + hl + pad + off;
+    size_t pbytes = sizeof(float) * m->n_params, bbytes = sizeof(float) * m->n_buffers;
     unsigned char *buf = malloc(total);
     if (!buf) { free(hdr); return SPECL_ENOMEM; }
     uint64_t h64 = hl + pad;
     for (int b = 0; b < 8; b++) buf[b] = (unsigned char)(h64 >> (8 * b));
     memcpy(buf + 8, hdr, hl);
     memset(buf + 8 + hl, ' ', pad);
-    memcpy(buf + 8 + hl + pad, m->params, off);   /* params are laid out in the same order */
     free(hdr);
-    int st = off == sizeof(float) * m->n_params ? specl_write_file_atomic(path, buf, total)
-                                                 : specl_error(SPECL_EINVAL, "%s: parameter layout mismatch", path);
+    int st = off == pbytes + bbytes ? SPECL_OK : specl_error(SPECL_EINVAL, "%s: parameter layout mismatch", path);
+    if (!st) {   /* the tensors are listed in the order of params, then buffers */
+        memcpy(buf + 8 + hl + pad, m->params, pbytes);
+        if (bbytes) memcpy(buf + 8 + hl + pad + pbytes, m->buffers, bbytes);
+        st = specl_write_file_atomic(path, buf, total);
+    }
     free(buf);
     return st;
 }
@@ -83,6 +130,17 @@ static int meta_int_(const cJSON *meta, const char *key, const char *path, long 
     *v = strtoll(it->valuestring, &end, 10);
     if (*end || *v < 0 || *v > (1ll << 40)) return specl_error(SPECL_EFORMAT, "%s: __metadata__.%s = '%s' is not a valid size", path, key, it->valuestring);
     return SPECL_OK;
+}
+
+/* An optional integer key: absent leaves *v at 0; present must be a size <= lim. */
+static int meta_opt_int_(const cJSON *meta, const char *key, long long lim, const char *path, int *v) {
+    long long x = 0;
+    *v = 0;
+    if (!cJSON_GetObjectItemCaseSensitive(meta, key)) return SPECL_OK;
+    int st = meta_int_(meta, key, path, &x);
+    if (!st && x > lim) st = specl_error(SPECL_EFORMAT, "%s: __metadata__.%s = %lld is too large", path, key, x);
+    if (!st) *v = (int)x;
+    return st;
 }
 
 /* Optional metadata: absent keys (files from before kappa / filter) leave *v at 0. */
@@ -122,34 +180,88 @@ static int parse_spec_(const cJSON *root, const char *path, specl_model_spec *sp
     if (!st) st = meta_kappa_(meta, path, &spec->kappa);
     if (!st && filter > (1ll << 20)) st = specl_error(SPECL_EFORMAT, "%s: __metadata__.filter = %lld is too large", path, filter);
     spec->filter = (int)filter;
+    if (!st) st = meta_opt_int_(meta, "h", 1 << 20, path, &spec->h);
+    if (!st) st = meta_opt_int_(meta, "w", 1 << 20, path, &spec->w);
+    if (!st) st = meta_opt_int_(meta, "c", 1 << 20, path, &spec->c);
+    if (!st) st = meta_opt_int_(meta, "channels", 1 << 20, path, &spec->channels);
+    if (!st) st = meta_opt_int_(meta, "blocks", 64, path, &spec->blocks);
+    if (!st) st = meta_opt_int_(meta, "bn", 1, path, &spec->bn);
     return st;
 }
 
-/* Check tensor `name` against (rows, cols) and copy it into dst. */
-static int load_tensor_(const cJSON *root, const char *name, int64_t r, int64_t c, const unsigned char *data,
-                        size_t dlen, float *dst, const char *path) {
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, name);
-    if (!cJSON_IsObject(t)) return specl_error(SPECL_EFORMAT, "%s: missing tensor '%s'", path, name);
-    const cJSON *dt = cJSON_GetObjectItemCaseSensitive(t, "dtype"), *sh = cJSON_GetObjectItemCaseSensitive(t, "shape");
-    const cJSON *of = cJSON_GetObjectItemCaseSensitive(t, "data_offsets");
+/* Check tensor t->name against its shape in the header and copy it into t->data. */
+static int load_tensor_(const cJSON *root, const tensor_ *t, const unsigned char *data, size_t dlen, const char *path) {
+    const char *name = t->name;
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, name);
+    if (!cJSON_IsObject(o)) return specl_error(SPECL_EFORMAT, "%s: missing tensor '%s'", path, name);
+    const cJSON *dt = cJSON_GetObjectItemCaseSensitive(o, "dtype"), *sh = cJSON_GetObjectItemCaseSensitive(o, "shape");
+    const cJSON *of = cJSON_GetObjectItemCaseSensitive(o, "data_offsets");
     if (!cJSON_IsString(dt) || strcmp(dt->valuestring, "F32") != 0)
         return specl_error(SPECL_EFORMAT, "%s: tensor '%s' has dtype other than F32", path, name);
-    int nd = r > 0 ? 2 : 1;
-    int64_t want[2] = { r > 0 ? r : c, c };
-    if (!cJSON_IsArray(sh) || cJSON_GetArraySize(sh) != nd)
-        return specl_error(SPECL_EFORMAT, "%s: tensor '%s' must have %d dimensions", path, name, nd);
-    for (int i = 0; i < nd; i++) {
+    if (!cJSON_IsArray(sh) || cJSON_GetArraySize(sh) != t->nd)
+        return specl_error(SPECL_EFORMAT, "%s: tensor '%s' must have %d dimensions", path, name, t->nd);
+    for (int i = 0; i < t->nd; i++) {
         const cJSON *e = cJSON_GetArrayItem(sh, i);
-        if (!cJSON_IsNumber(e) || e->valuedouble != (double)want[i])
-            return specl_error(SPECL_EFORMAT, "%s: tensor '%s' dimension %d is not %lld", path, name, i, (long long)want[i]);
+        if (!cJSON_IsNumber(e) || e->valuedouble != (double)t->shape[i])
+            return specl_error(SPECL_EFORMAT, "%s: tensor '%s' dimension %d is not %lld", path, name, i, (long long)t->shape[i]);
     }
     const cJSON *a = cJSON_GetArrayItem(of, 0), *b = cJSON_GetArrayItem(of, 1);
-    size_t bytes = sizeof(float) * (size_t)(r > 0 ? r : 1) * (size_t)c;
+    size_t bytes = sizeof(float) * numel_(t);
     if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || a->valuedouble < 0 || b->valuedouble - a->valuedouble != (double)bytes ||
         b->valuedouble > (double)dlen)
         return specl_error(SPECL_EFORMAT, "%s: tensor '%s' has data_offsets outside the file or of the wrong size", path, name);
-    memcpy(dst, data + (size_t)a->valuedouble, bytes);
+    memcpy(t->data, data + (size_t)a->valuedouble, bytes);
     return SPECL_OK;
+}
+
+/* The tensors must all lie in the data: bound the parameter count by it before allocating. */
+static int check_size_(const specl_model_spec *spec, size_t dlen, const char *path) {
+    double d = spec->d, k = spec->k, w = spec->width, dep = spec->depth, np_bound;
+    if (!strcmp(spec->cls, "table")) np_bound = (double)spec->table_rows * k;
+    else if (!strcmp(spec->cls, "conv1d-circ")) np_bound = k * spec->filter + k;
+    else if (!strcmp(spec->cls, "mlp") || !strcmp(spec->cls, "lipschitz")) np_bound = d * w + (dep - 1) * w * w + w * k;
+    else if (!strcmp(spec->cls, "cnn") || !strcmp(spec->cls, "resnet")) {
+        size_t np = 0, nb = 0;
+        int st = specl_model_count_(spec, &np, &nb);   /* builds the layer list only */
+        if (st) return st;
+        np_bound = (double)np + (double)nb;
+    } else np_bound = k * d;
+    if (np_bound * 4 > (double)dlen)
+        return specl_error(SPECL_EFORMAT, "%s: __metadata__ describes %.0f weights but the file holds %zu bytes of data", path,
+                           np_bound, dlen);
+    return SPECL_OK;
+}
+
+/* Load every tensor m expects, then look for names it does not; report all problems at once. */
+static int load_tensors_(specl_model *m, const cJSON *root, const unsigned char *data, size_t dlen, const char *path) {
+    tensor_ *ts = malloc(sizeof *ts * 4 * (size_t)m->n_layers);
+    if (!ts) return specl_error(SPECL_ENOMEM, "%s: cannot list the tensors", path);
+    int nt = tensors_(m, ts), nbad = 0, st = SPECL_OK;
+    specl_str bad = { 0 };
+    for (int i = 0; i < nt; i++)
+        if (load_tensor_(root, &ts[i], data, dlen, path))
+            specl_str_printf(&bad, "%s%s", nbad++ ? "; " : "", specl_error_detail() + strlen(path) + 2);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, root) {
+        if (!it->string) continue;
+        int known = !strcmp(it->string, "__metadata__");
+        for (int i = 0; i < nt && !known; i++) known = !strcmp(it->string, ts[i].name);
+        if (!known) specl_str_printf(&bad, "%sunexpected tensor '%s'", nbad++ ? "; " : "", it->string);
+    }
+    if (nbad) st = specl_error(SPECL_EFORMAT, "%s: %s", path, bad.buf);
+    specl_str_free(&bad);
+    free(ts);
+    if (!st && !specl_all_finite(m->params, m->n_params))
+        st = specl_error(SPECL_ENUMERIC, "%s: weights contain NaN or Inf", path);
+    if (!st && !specl_all_finite(m->buffers, m->n_buffers))
+        st = specl_error(SPECL_ENUMERIC, "%s: batch-norm running statistics contain NaN or Inf", path);
+    for (int i = 0; !st && i < m->n_layers; i++) {
+        const specl_layer *l = &m->layers[i];
+        for (int c = 0; l->kind == SPECL_LAYER_BATCHNORM && c < l->oc && !st; c++)
+            if (m->buffers[l->run + l->oc + c] < 0)
+                st = specl_error(SPECL_EFORMAT, "%s: tensor 'layer%d.running_var' has a negative variance", path, i);
+    }
+    return st;
 }
 
 int specl_model_load(const char *path, int max_n, specl_model **out, specl_model_spec *spec) {
@@ -163,50 +275,12 @@ int specl_model_load(const char *path, int max_n, specl_model **out, specl_model
     if (len < 8 || hl > len - 8) { free(buf); return specl_error(SPECL_EFORMAT, "%s: truncated safetensors header", path); }
     cJSON *root = cJSON_ParseWithLength(buf + 8, (size_t)hl);
     if (!cJSON_IsObject(root)) { cJSON_Delete(root); free(buf); return specl_error(SPECL_EFORMAT, "%s: header is not a JSON object", path); }
-    st = parse_spec_(root, path, spec);
-    /* the tensors must all lie in the data: bound the parameter count by it before allocating */
-    double np_bound = 0;
-    if (!st) {
-        double d = spec->d, k = spec->k, w = spec->width, dep = spec->depth;
-        if (!strcmp(spec->cls, "table")) np_bound = (double)spec->table_rows * k;
-        else if (!strcmp(spec->cls, "conv1d-circ")) np_bound = k * spec->filter + k;
-        else if (!strcmp(spec->cls, "mlp") || !strcmp(spec->cls, "lipschitz")) np_bound = d * w + (dep - 1) * w * w + w * k;
-        else np_bound = k * d;
-        if (np_bound * 4 > (double)(len - 8 - (size_t)hl))
-            st = specl_error(SPECL_EFORMAT, "%s: __metadata__ describes %.0f weights but the file holds %zu bytes of data", path,
-                             np_bound, len - 8 - (size_t)hl);
-    }
-    if (!st) st = specl_model_create(spec, max_n, out);
     const unsigned char *data = (const unsigned char *)buf + 8 + hl;
     size_t dlen = len - 8 - (size_t)hl;
-    /* Check every expected tensor, then every name in the header, and report all problems at once. */
-    specl_str bad = { 0 };
-    char names[2 * SPECL_MAX_LAYERS][48];
-    int nn = 0, nbad = 0;
-    for (int i = 0; !st && i < (*out)->n_layers; i++) {
-        specl_layer *l = &(*out)->layers[i];
-        if (l->kind == SPECL_LAYER_RELU) continue;
-        int64_t r = l->kind == SPECL_LAYER_TABLE ? l->rows : l->out;
-        int64_t c = l->kind == SPECL_LAYER_TABLE ? l->out : l->kind == SPECL_LAYER_CONV1D_CIRC ? l->rows : l->in;
-        for (int b = 0; b <= l->bias; b++) {
-            tensor_name_(l, i, b, names[nn], sizeof names[nn]);
-            int ts = b ? load_tensor_(root, names[nn], 0, l->out, data, dlen, (*out)->params + l->b, path)
-                       : load_tensor_(root, names[nn], r, c, data, dlen, (*out)->params + l->w, path);
-            if (ts) { specl_str_printf(&bad, "%s%s", nbad++ ? "; " : "", specl_error_detail() + strlen(path) + 2); }
-            nn++;
-        }
-    }
-    const cJSON *it;
-    cJSON_ArrayForEach(it, root) {
-        if (!it->string) continue;
-        int known = !strcmp(it->string, "__metadata__");
-        for (int i = 0; i < nn && !known; i++) known = !strcmp(it->string, names[i]);
-        if (!known && !st) specl_str_printf(&bad, "%sunexpected tensor '%s'", nbad++ ? "; " : "", it->string);
-    }
-    if (!st && nbad) st = specl_error(SPECL_EFORMAT, "%s: %s", path, bad.buf);
-    specl_str_free(&bad);
-    if (!st && !specl_all_finite((*out)->params, (*out)->n_params))
-        st = specl_error(SPECL_ENUMERIC, "%s: weights contain NaN or Inf", path);
+    st = parse_spec_(root, path, spec);
+    if (!st) st = check_size_(spec, dlen, path);
+    if (!st) st = specl_model_create(spec, max_n, out);
+    if (!st) st = load_tensors_(*out, root, data, dlen, path);
     cJSON_Delete(root);
     free(buf);
     if (st) { specl_model_free(*out); *out = NULL; }
