@@ -7,7 +7,8 @@
  * source was created with. Optional hooks give closed forms where they exist:
  *   moments()      Σ = E[xxᵀ] and Σ_Δ = E[(x − x⁺)(x − x⁺)ᵀ] (and the mean);
  *   support()      the finite support, point by point with its probability;
- *   exact_graph()  the positive-pair graph over that support (vertex i = support point i).
+ *   exact_graph()  the positive-pair graph over that support (vertex i = support point i);
+ *   natural()      the natural data one by one, un-augmented (image datasets: the probe's inputs).
  *
  * The support is the finite set the `table` class keeps one free vector for: the vertices of
  * the positive-pair graph for graph sources (clusters); for the hypercube, whose augmentations
@@ -19,6 +20,7 @@
 
 #include "base.h"
 #include "graph.h"
+#include "images.h"
 
 /* A labelling of the natural data: a scalar ±1 target (dim = 1, classes = 2) or one-hot targets
  * over `classes` classes (dim = classes). */
@@ -55,6 +57,9 @@ typedef struct specl_source_ops {
     /* Optional: the positive-pair graph over the support (caller frees with specl_graph_free). */
     int (*exact_graph)(const specl_source *src, specl_graph *g);
     void (*free_impl)(specl_source *src);
+    /* Optional (last, so positional initializers of the hooks above stay valid): natural datum i
+     * (0 ≤ i < n_natural), un-augmented, as the models see it: x (d), labels (L), targets (T). */
+    int (*natural)(const specl_source *src, int64_t i, float *x, int32_t *label, float *target);
 } specl_source_ops;
 
 struct specl_source {
@@ -63,6 +68,7 @@ struct specl_source {
     int d;                       /* input dimension */
     int64_t n_support;           /* size of the finite support, 0 if infinite or too large */
     int64_t n_clusters;          /* number of implementable clusters, 0 if unknown */
+    int64_t n_natural;           /* natural data enumerable through natural(), 0 if not */
     int n_labelings;
     specl_labeling labelings[SPECL_MAX_LABELINGS];
     int target_dim;              /* T = Σ labelings[i].dim */
@@ -78,6 +84,9 @@ int specl_source_moments(const specl_source *src, double *mean, double *sigma, d
 int specl_source_support(const specl_source *src, int64_t i, float *x, int32_t *label,
                          float *target, int64_t *cluster, double *prob);
 int specl_source_exact_graph(const specl_source *src, specl_graph *g);
+/* Natural datum i (0 ≤ i < src->n_natural) without augmentation: x (d), label (L) and target (T);
+ * label and target may be NULL. SPECL_EUNSUPPORTED if the source cannot enumerate its data. */
+int specl_source_natural(const specl_source *src, int64_t i, float *x, int32_t *label, float *target);
 /* The positive-pair graph of a source whose two views of a pair always share their support
  * point: W = diag(p_i), one self-loop per support point (grid, toy, manifolds). */
 int specl_support_self_loops(const specl_source *src, specl_graph *g);
@@ -187,5 +196,93 @@ typedef struct specl_grid_params {
     const char *labels;
 } specl_grid_params;
 int specl_grid_new(const specl_grid_params *p, specl_source **out);
+
+/* ---- image augmentations (SimSiam / torchvision semantics, PAPER.md §2.4) ----
+ * One view of one image (h, w, c) channels-last, c = 1 or 3, values in [0, 1], in this order:
+ *   1. random resized crop (torchvision RandomResizedCrop): up to 10 attempts draw an area
+ *      fraction U[scale_lo, scale_hi] and a log-uniform aspect ratio w/h in [ratio_lo, ratio_hi],
+ *      rounded half-to-even to a box ch × cw, kept if it fits, at a uniform position; otherwise a
+ *      centre crop with the ratio clamped to the range. The box is resized back to h × w by
+ *      bilinear interpolation with align_corners=False (PyTorch's source index (o + ½)·ch/h − ½,
+ *      clamped at 0). scale 1..1 means no crop, for any shape and ratio range (torchvision would
+ *      centre-crop a non-square image to a ratio inside the range);
+ *   2. horizontal flip with probability `flip`;
+ *   3. with probability jitter_p, ColorJitter(brightness, contrast, saturation, hue) with its four
+ *      ops in a random order (as torchvision), each with a factor U[max(0, 1 − b), 1 + b] (hue: a
+ *      shift U[−hue, hue] of the HSV hue) and each clamping to [0, 1]: brightness x ← f·x; contrast
+ *      x ← f·x + (1 − f)·mean(gray) over the whole image; saturation x ← f·x + (1 − f)·gray per
+ *      pixel; hue through HSV. Saturation and hue apply to RGB only (c = 1 ignores them);
+ *   4. grayscale with probability gray_p (RGB only): every channel ← 0.299 R + 0.587 G + 0.114 B
+ *      (ITU-R 601 luma);
+ *   5. additive Gaussian noise of std `noise` per value, then a clamp to [0, 1].
+ * Normalization (x − mean_c)/std_c is a separate step (specl_augment_normalize). A spec of all
+ * zeros except scale 1..1 and ratio 1..1 does nothing (specl_augment_identity). */
+typedef struct specl_augment_spec {
+    double scale_lo, scale_hi;   /* crop area fraction: 0 < scale_lo <= scale_hi <= 1 */
+    double ratio_lo, ratio_hi;   /* crop aspect ratio w/h: 0 < ratio_lo <= ratio_hi (3/4, 4/3) */
+    double flip;                 /* probability of a horizontal flip, in [0, 1] */
+    double brightness, contrast, saturation;   /* jitter strengths, >= 0 */
+    double hue;                  /* hue jitter, in [0, 0.5] */
+    double jitter_p;             /* probability of the colour jitter, in [0, 1] */
+    double gray_p;               /* probability of grayscale (RGB), in [0, 1] */
+    double noise;                /* std of the additive Gaussian noise, >= 0 */
+} specl_augment_spec;
+
+/* No augmentation: scale 1..1, ratio 1..1, everything else 0. */
+specl_augment_spec specl_augment_identity(void);
+/* The SimSiam CIFAR transform: crop scale 0.2..1, ratio 3/4..4/3, flip 0.5, ColorJitter(0.4, 0.4,
+ * 0.4, 0.1) with p 0.8, grayscale 0.2, no noise. */
+specl_augment_spec specl_augment_simsiam(void);
+/* SPECL_EINVAL with "augment.<field> = <value>: expected <range>" for the first bad field. */
+int specl_augment_check(const specl_augment_spec *s);
+/* Bytes of caller workspace specl_augment_apply needs for images of width w. */
+size_t specl_augment_work_bytes(int h, int w, int c);
+/* One augmented view of in (h, w, c) into out (h, w, c) (out != in), values in [0, 1]; draws from
+ * rng only. work: specl_augment_work_bytes(h, w, c) bytes, overwritten; nothing is allocated.
+ * SPECL_EINVAL for a bad spec or shape. */
+int specl_augment_apply(const specl_augment_spec *s, const float *in, int h, int w, int c, specl_rng *rng,
+                        void *work, float *out);
+/* In place on x (npix, c): x ← (x − m_c)/s_c with m_c = (float)mean[c], s_c = (float)std[c],
+ * computed in float (the exact formula the image source documents). */
+void specl_augment_normalize(float *x, int64_t npix, int c, const double *mean, const double *std);
+
+/* ---- image datasets ----
+ * A pair source over a labelled image set: a pair is two independent augmentations of one image
+ * drawn uniformly with replacement, each normalized per channel. The source copies the pixels and
+ * labels of the images it uses, so `im` may be freed as soon as the source exists.
+ *   subset      0 = all images in their order; else `subset` images chosen by the stream
+ *               (subset_seed, "images/subset") (the first `subset` of a seeded permutation, kept
+ *               in ascending order of their index in im); natural datum i = image i of the subset;
+ *   mean, std   per channel (c entries used); std[0] == 0: both computed from this source's
+ *               images (specl_images_stats); pass the train statistics to the test split's source;
+ *   labels      "class" (NULL, "" or "auto" mean the same): one-hot over im->classes.
+ * Ids: natural = fine = image index in the subset, cluster = class, view = −1 (no finite support:
+ * n_support = 0, n_natural = subset size, n_clusters = classes). d = h·w·c.
+ * A pixel p of channel k enters the model as ((float)p / 255.0f − (float)mean[k]) / (float)std[k]
+ * (natural() returns exactly this; the views are augmented between the division and the
+ * normalization). sample(n) draws the n image indices and then one 64-bit seed per pair from rng,
+ * sequentially, and augments the pairs in parallel (OpenMP, each pair from its own seeded stream,
+ * view 1 then view 2), so a batch is bit-identical for any number of threads. */
+typedef struct specl_images_source_params {
+    const specl_images *im;      /* borrowed for the call only (copied) */
+    int64_t subset;              /* 0: all; else 1 <= subset <= im->n */
+    uint64_t subset_seed;
+    specl_augment_spec aug;
+    double mean[3], std[3];      /* in [0, 1] pixel units; std[0] == 0: computed */
+    const char *labels;          /* "class" (default) */
+} specl_images_source_params;
+
+int specl_images_source_new(const specl_images_source_params *p, specl_source **out);
+/* Per-channel mean and (population) std of all pixels of im divided by 255; entries c..2 get 0 and 1. */
+int specl_images_stats(const specl_images *im, double mean[3], double std[3]);
+/* Image shape of an image source; SPECL_EINVAL for any other source. */
+int specl_source_image_shape(const specl_source *src, int *h, int *w, int *c);
+
+/* ---- a source through a fixed linear map (src/data/transform.c) ----
+ * Every view x of `base` becomes W x, W (d_out, base->d) copied; ids and labels pass through;
+ * moments (when base has them) and natural data are mapped; no support or graph. `base` is
+ * borrowed and must outlive the new source. Used to train the linear class in whitened
+ * coordinates (the same class: U'W is linear in x). */
+int specl_source_linear_map(const specl_source *base, const double *w, int d_out, specl_source **out);
 
 #endif

@@ -103,3 +103,11 @@ int specl_support_self_loops(const specl_source *src, specl_graph *g) {
     free(idx); free(w); free(x); free(t); free(lab);
     return st;
 }
+
+int specl_source_natural(const specl_source *src, int64_t i, float *x, int32_t *label, float *target) {
+    if (!src->ops->natural || src->n_natural <= 0)
+        return specl_error(SPECL_EUNSUPPORTED, "source '%s' cannot enumerate its natural data", src->kind);
+    if (i < 0 || i >= src->n_natural)
+        return specl_error(SPECL_EINVAL, "natural datum %lld out of range [0, %lld)", (long long)i, (long long)src->n_natural);
+    return src->ops->natural(src, i, x, label, target);
+}
