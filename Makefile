@@ -16,6 +16,16 @@ OPT     ?= -O2
 CFLAGS  += $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
            -Wno-missing-field-initializers -fopenmp -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lz -lm -fopenmp
+# MPI (data-parallel `mpirun -np P specl train`, docs/mpi.md): Open MPI through pkg-config when it is
+# installed (MPI=auto); MPI=0 builds the single-process communicator only.
+MPI     ?= auto
+ifneq ($(MPI),0)
+MPI_PC  := $(shell pkg-config --exists ompi-c 2>/dev/null && echo ompi-c)
+ifneq ($(MPI_PC),)
+CFLAGS  += -DSPECL_MPI $(shell pkg-config --cflags $(MPI_PC))
+LDLIBS  += $(shell pkg-config --libs $(MPI_PC))
+endif
+endif
 SAN     ?=
 ifneq ($(SAN),)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer

@@ -12,4 +12,6 @@
 #include "specl/spectral.h"
 #include "specl/theory.h"
 #include "specl/train.h"
+#include "specl/experiments.h"
+#include "specl/report.h"
 #endif

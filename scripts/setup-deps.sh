@@ -5,7 +5,8 @@
 # compiler-rt (libFuzzer, ASan and UBSan runtimes).
 set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libarpack2-dev libinih-dev libcjson-dev
-      zlib1g-dev python3 python3-numpy python3-scipy gnuplot-nox)
+      zlib1g-dev python3 python3-numpy python3-scipy gnuplot-nox dataset-fashion-mnist
+      libopenmpi-dev openmpi-bin)   # MPI: data-parallel `mpirun -np P specl train` (docs/mpi.md)
 if [ "${SPECL_FUZZ:-0}" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
 missing=()
 for p in "${pkgs[@]}"; do

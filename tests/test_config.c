@@ -312,8 +312,8 @@ TEST(load_errors_values) {
     expect_load_error("dbl5.ini", "[train]\nmomentum = 1\n", SPECL_EINVAL, 2,
                       "out of range: expected a number in [0, 0.999999]");
     expect_load_error("dbl6.ini", "[train]\nlr = 0.1 0.2\n", SPECL_EINVAL, 2, "expected a number");
-    expect_load_error("enum.ini", "[model]\nclass = cnn\n", SPECL_EINVAL, 2,
-                      "model.class = cnn: expected one of linear, affine, relu1, mlp, table");
+    expect_load_error("enum.ini", "[model]\nclass = vit\n", SPECL_EINVAL, 2,
+                      "model.class = vit: expected one of linear, affine, relu1, mlp, table");
     expect_load_error("enum2.ini", "[model]\nclass = Linear\n", SPECL_EINVAL, 2, "one of linear");
     expect_load_error("bool.ini", "[train]\nboth_views = maybe\n", SPECL_EINVAL, 2,
                       "train.both_views = maybe: expected a boolean");
@@ -411,7 +411,7 @@ TEST(set_errors) {
     expect_set_error(&c, "d=3", "(did you mean data.d?)");
     expect_set_error(&c, "train.lr=", "empty value");
     expect_set_error(&c, "data.d=5000", "out of range: expected an integer in [1, 4096]");
-    expect_set_error(&c, "model.class=cnn", "expected one of linear, affine, relu1, mlp, table");
+    expect_set_error(&c, "model.class=vit", "expected one of linear, affine, relu1, mlp, table");
     expect_set_error(&c, "train.both_views=2", "expected a boolean");
     expect_set_error(&c, "data.labels=x1 ;x2", "starts a comment");
     expect_set_error(&c, "data.labels=#x1", "starts a comment");

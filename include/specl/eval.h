@@ -97,4 +97,18 @@ void specl_logistic_free(specl_logistic *p);
  * names the known presets. */
 specl_knn_opts specl_knn_preset(const char *name, int *ok);
 
+/* ---- whitened alignment (Sec. 6) ----
+ * With C = E[f fᵀ] (k,k) over the views and D = E_pos[(f(x) − f(x⁺))(f(x) − f(x⁺))ᵀ] (k,k), the
+ * embedding whitened by C^{−1/2}/√k has E_pos‖f̄(x) − f̄(x⁺)‖² = tr(C^{−1} D)/k, the quantity whose
+ * minimum over the class is φ_m at k = m. SPECL_ELINALG when C is singular (λ_min ≤ 1e−9 λ_max). */
+int specl_whitened_alignment(int k, const double *c, const double *d, double *phi);
+/* Accumulates C and D over weighted pairs (lower triangles until finish). */
+typedef struct specl_align_acc { int k; double weight; double *c, *d; /* (k,k) each */ } specl_align_acc;
+int specl_align_acc_init(specl_align_acc *a, int k);
+/* Adds n pairs f1 (n,k), f2 (n,k), each of weight w. */
+void specl_align_acc_add(specl_align_acc *a, int64_t n, const float *f1, const float *f2, double w);
+/* Normalizes by the total weight (c, d become the full moments) and returns the whitened alignment. */
+int specl_align_acc_finish(specl_align_acc *a, double *phi);
+void specl_align_acc_free(specl_align_acc *a);
+
 #endif

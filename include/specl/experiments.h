@@ -42,6 +42,25 @@ typedef struct specl_eval_spec {
 } specl_eval_spec;
 int specl_evaluate(specl_model *m, const specl_source *src, const specl_eval_spec *e, cJSON *out);
 
+/* ---- images (image_eval.c) ----
+ * Probes of an encoder on the un-augmented natural images of a train and a test source (the first
+ * n_train / n_test of each; 0 = all): {"protocol": {...every setting...}, "encoder": {"features":
+ * {layer, dim, logistic, least_squares, knn}, "output": {...}}, and with baselines "random_init"
+ * (the architecture init_spec initialized from the stream (seed, "init"), as the trainer does) and
+ * "raw_pixels"}. */
+typedef struct specl_image_eval_spec {
+    const specl_source *train_src, *test_src;
+    int64_t n_train, n_test;
+    int features, output;              /* which layers of the encoder to probe */
+    int logistic; specl_logistic_opts logistic_opts;
+    int ls; specl_probe_opts probe;
+    int knn; specl_knn_opts knn_opts; char knn_preset[16];
+    int baselines;
+    const specl_model_spec *init_spec; /* the encoder's architecture (for the random-init baseline) */
+    uint64_t seed;
+} specl_image_eval_spec;
+int specl_evaluate_images(specl_model *m, const specl_image_eval_spec *e, cJSON *out);
+
 /* ---- finite graphs (`specl theory`) ----
  * Everything the paper defines on a finite positive-pair graph with an optional partition
  * (part (n), m clusters) and vertex features (x (n,d)), for the table class at (k, λ):
@@ -146,5 +165,66 @@ typedef struct specl_example_claim_spec {
     double kappa_factor;         /* C09: κ = factor·√(2r)/γ (the theorem needs factor ≥ 1) */
 } specl_example_claim_spec;
 int specl_claim_example(const specl_example_claim_spec *spec, specl_step_cb cb, void *ctx, specl_claim *out);
+
+/* ---- the φ_m procedure of Sec. 6 (phim.c) ---- */
+
+/* Σ (d,d) = ½E[x₁x₁ᵀ + x₂x₂ᵀ] and Σ_Δ (d,d) = E[(x₁ − x₂)(x₁ − x₂)ᵀ] over n_pairs pairs drawn from rng. */
+int specl_source_moments_mc(const specl_source *src, long n_pairs, specl_rng *rng, double *sigma, double *sigma_delta);
+/* Whitened alignment tr(C⁻¹D)/k of a trained model on src (eval/eval.h): exact for the linear class
+ * on a source with moments and for the table class on a source with a graph (*exact = 1), else
+ * over n_pairs pairs from the stream (seed, "phim/eval"). SPECL_ELINALG if C is singular. */
+int specl_measure_phi(specl_model *m, const specl_source *src, long n_pairs, uint64_t seed, double *phi, int *exact);
+
+typedef struct specl_phim_spec {
+    const specl_source *train_src, *test_src;  /* pairs to train on; pairs φ is measured on */
+    int n_arch;
+    const specl_model_spec *arch;              /* (n_arch) architectures; k is set per point */
+    const char *const *arch_names;             /* (n_arch) names for tables */
+    int n_m; const int *ms;                    /* output dimensions m = k */
+    int n_lambda; const double *lambdas;       /* the λ grid; φ_m is the minimum over it */
+    int pretrain_k;                            /* 0: no pretraining; else pretrain at this k */
+    specl_train_spec pretrain;                 /* unresolved; its loss.lambda is used */
+    specl_train_spec train;                    /* unresolved; loss.lambda set per point */
+    long eval_pairs;                           /* pairs for the alignment when no exact form */
+    long moment_pairs;                         /* pairs for the linear moments when no closed form */
+    int exact_linear, exact_table;             /* also compute the exact φ_m of these classes */
+    uint64_t seed;
+    specl_step_cb step_cb; void *step_ctx;     /* training progress (may be NULL) */
+    /* optional: run only the points where point() != 0 (spread a sweep over processes) */
+    int (*point)(int arch, int mi, int li, void *ctx);
+    /* optional: called after each point (phi NAN = skipped: singular covariance); non-zero stops */
+    int (*point_cb)(int arch, int mi, int li, double phi, void *ctx);
+    void *point_ctx;
+} specl_phim_spec;
+
+typedef struct specl_phim_result {
+    int n_arch, n_m, n_lambda;
+    double *phi;               /* (n_arch, n_m, n_lambda), NAN = skipped or not run */
+    double *seconds;           /* (n_arch, n_m, n_lambda) wall time of each point */
+    double *best;              /* (n_arch, n_m) φ_m: minimum over λ (NAN if every λ was skipped) */
+    double *best_lambda;       /* (n_arch, n_m) the λ attaining it */
+    double *pretrain_seconds;  /* (n_arch) */
+    int *exact;                /* (n_arch) 1 if every alignment of that architecture was exact */
+    double *linear_exact;      /* (n_m) exact φ_m of the linear class (NAN if not computed or m > d) */
+    int linear_exact_closed;   /* 1: from closed-form moments; 0: from sampled pairs */
+    double *table_exact;       /* (n_m) exact φ_m of the table class (NAN without a graph) */
+} specl_phim_result;
+
+int specl_phim_check(const specl_phim_spec *s);
+/* Run every point (or those selected by s->point) into *r (allocated here; free with
+ * specl_phim_result_free). Each point is seeded by its index only, so points run in any process
+ * give the same values. */
+int specl_phim_run(const specl_phim_spec *s, specl_phim_result *r);
+int specl_phim_result_alloc(specl_phim_result *r, int n_arch, int n_m, int n_lambda);
+/* Recompute best and best_lambda from phi (after gathering points from several processes). */
+void specl_phim_reduce(specl_phim_result *r, const double *lambdas);
+void specl_phim_result_free(specl_phim_result *r);
+/* {"ms", "lambdas", "pretrain_k", "eval_pairs", "archs": [{name, class, exact_alignment,
+ * pretrain_seconds, "phi_m": [{m, phi, lambda}], "points": [{m, lambda, phi, note?, seconds}]}],
+ * "exact": {"linear": [per m], "table": [per m], "linear_moments"}} (null = not available). */
+cJSON *specl_phim_to_json(const specl_phim_spec *s, const specl_phim_result *r);
+/* Run the procedure and build claim `id`: "C16" (estimator within tol of the exact φ_m of the
+ * linear/table architectures) or "C17" (φ_m strictly increasing in m for every architecture). */
+int specl_claim_phim(const specl_phim_spec *s, const char *id, double tol, specl_claim *out);
 
 #endif

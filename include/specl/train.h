@@ -15,11 +15,17 @@
  *             data among the 2n rows, i.e. excluding (i, i) and the positive pairs (i, i⁺)).
  * spectral2021 (HaoChen et al. 2021, authors' code): clip each row to the ball of radius √μ,
  *   L = [−(2/n) Σ z_iᵀz'_i + Σ_{i≠j}(z_iᵀz'_j)²/(n(n−1))] / μ.
+ *
+ * Data-parallel training (docs/mpi.md): every loss is a function of G, G' (or C) and a few sums
+ * over rows, so P ranks holding disjoint rows of one batch add their partial Gram matrices and
+ * sums (an all-reduce of k×k numbers), and each then computes the loss of the whole batch and
+ * ∂L/∂z for its own rows.
  */
 #ifndef SPECL_TRAIN_H
 #define SPECL_TRAIN_H
 
 #include "base.h"
+#include "comm.h"
 #include "data.h"
 #include "model.h"
 
@@ -40,14 +46,32 @@ typedef struct specl_loss_value {
     double reg;               /* lambda: estimate of ‖E ffᵀ − I‖²; spectral2021: negative term / μ */
 } specl_loss_value;
 
-/* Workspace for k: 4 k×k float blocks plus per-row scratch for n rows. */
-typedef struct specl_loss_ws { int k, max_n; float *buf; } specl_loss_ws;
+/* Workspace for k and up to max_n rows per view: 2 k×k float blocks, per-row scratch, and the
+ * statistics the ranks sum (n_stats doubles, at most 2k² + 4). */
+typedef struct specl_loss_ws { int k, max_n; float *buf; double *stats; size_t n_stats; } specl_loss_ws;
 int specl_loss_ws_init(specl_loss_ws *ws, int k, int max_n);
 void specl_loss_ws_free(specl_loss_ws *ws);
 
 /* Value of the loss on z (2,n,k); if dz (2,n,k) is non-NULL it receives ∂L/∂z. n ≥ 2. */
 int specl_loss_eval(const specl_loss_spec *ls, int n, int k, const float *z, float *dz,
                     specl_loss_ws *ws, specl_loss_value *out);
+
+/* The loss of a batch of n pairs spread over the ranks of comm (NULL: one process): z (2,nl,k)
+ * holds this rank's rows of both views (1 ≤ nl ≤ n; the ranks' rows together are the batch, in
+ * any split). out is the loss of the whole batch, the same on every rank; dz (2,nl,k), if non-NULL,
+ * receives ∂L/∂z for these rows. Collective: every rank of comm calls it with the same n.
+ * With nl = n and no communicator it is specl_loss_eval, bit for bit. It is these three steps:
+ *   specl_loss_stats   this rank's Gram matrices and row sums into ws->stats (ws->n_stats
+ *                      doubles: lambda G (k,k) then Σ‖z−z'‖², Σ‖z‖², Σ‖z‖⁴, Σ(zᵀz')²;
+ *                      spectral2021 G, G' of the clipped rows then Σ zᵀz', Σ(zᵀz')²), and the
+ *                      part of dz that needs no other row;
+ *   the sum of ws->stats over the ranks (specl_comm_allreduce_d);
+ *   specl_loss_finish  the loss from the summed statistics, and the rest of dz. */
+int specl_loss_eval_dist(const specl_loss_spec *ls, int n, int nl, int k, const float *z, float *dz,
+                         specl_loss_ws *ws, const specl_comm *comm, specl_loss_value *out);
+int specl_loss_stats(const specl_loss_spec *ls, int n, int nl, int k, const float *z, float *dz, specl_loss_ws *ws);
+int specl_loss_finish(const specl_loss_spec *ls, int n, int nl, int k, const float *z, float *dz,
+                      specl_loss_ws *ws, specl_loss_value *out);
 
 /* ---- optimizers and schedules ---- */
 typedef enum { SPECL_OPT_ADAM = 0, SPECL_OPT_SGD } specl_opt_kind;
@@ -119,12 +143,26 @@ typedef struct specl_train_state {
     long step;
     specl_rng rng;
     specl_optimizer opt;
+    /* Not saved: how this process runs, set by the caller after init or load. */
+    const specl_comm *comm;   /* data-parallel ranks (NULL or size 1: this process alone) */
+    int failed_rank;          /* set by specl_train_run: after a failure the ranks agreed on, the lowest
+                                 rank that failed with the status they stopped on (maybe this one); else -1 */
 } specl_train_state;
 
 int specl_train_state_init(specl_train_state *s, const specl_train_spec *ts, size_t n_params, const specl_rng *data);
 void specl_train_state_free(specl_train_state *s);
 /* Continue training from s (advanced in place) up to ts->steps; the callback sees s->step already
- * counting the step it reports, so a checkpoint written there resumes after that step. */
+ * counting the step it reports, so a checkpoint written there resumes after that step.
+ *
+ * With s->comm of P > 1 ranks (docs/mpi.md) every rank holds the same weights and state and draws
+ * the same batch of n = ts->batch pairs from s->rng; rank r keeps rows [r·n/P, (r+1)·n/P) (n ≥ P),
+ * the loss statistics and then the parameter gradients are summed over the ranks (batch-norm
+ * running statistics are averaged), and every rank applies the same step: the weights follow the
+ * one-process trajectory up to float summation order (batch norm aside: it normalizes over each
+ * rank's rows). The callback runs on every rank. The ranks agree on a status twice a step, before
+ * drawing the batch and before the update: a failure on one rank (a callback's error, a
+ * stop request) stops every rank after the same step, each with its own status or else the largest
+ * status of the others (and an error detail naming s->failed_rank). */
 int specl_train_run(specl_model *m, const specl_source *src, const specl_train_spec *ts, specl_train_state *s,
                     specl_step_cb cb, void *ctx);
 

@@ -8,12 +8,31 @@ int cli_eval(int argc, char **argv);
 int cli_embed(int argc, char **argv);
 int cli_reproduce(int argc, char **argv);
 int cli_theory(int argc, char **argv);
+int cli_phim(int argc, char **argv);
+
+/* Storage behind a φ_m spec built from a config (phim.archs, phim.ms, phim.lambdas). */
+#define CLI_PHIM_MAX 64
+typedef struct cli_phim_store {
+    int n_arch, n_m, n_lambda;
+    char names[CLI_PHIM_MAX][32];
+    char *name_ptr[CLI_PHIM_MAX];
+    specl_model_spec arch[CLI_PHIM_MAX];
+    int ms[CLI_PHIM_MAX];
+    double lambdas[CLI_PHIM_MAX];
+} cli_phim_store;
+/* The φ_m spec of a config over the two sources (the store must outlive the spec). */
+int cli_phim_spec(const specl_config *c, const specl_source *train, const specl_source *test, cli_phim_store *store,
+                  specl_phim_spec *s);
+/* The --quick reductions of `specl phim` (full = 1) or of a φ_m claim under reproduce --quick
+ * (full = 0: the steps are already cut, the λ grid is kept). Applied after the file, before --set. */
+int cli_phim_quick(specl_config *c, int full);
 
 /* Parsed common flags. */
 typedef struct cli_args {
     const char *config, *out, *only, *experiments, *run;
     const char *graph, *partition, *features, *eigvecs, *k, *lambda, *method;   /* theory */
     const char *resume;                                                        /* train */
+    const char *split;                                                         /* embed */
     const char *sets[256];
     int n_sets, quiet, json, quick;
 } cli_args;

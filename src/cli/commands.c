@@ -17,7 +17,7 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, 
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         static const char *valued[] = { "-c", "--set", "--out", "--only", "--experiments", "--graph", "--partition",
-                                        "--features", "--eigvecs", "--k", "--lambda", "--method", "--resume" };
+                                        "--features", "--eigvecs", "--k", "--lambda", "--method", "--resume", "--split" };
         int takes = 0;
         for (size_t v = 0; v < sizeof valued / sizeof *valued; v++) takes |= !strcmp(f, valued[v]);
         char key[32];
@@ -46,6 +46,7 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const char *allowed, 
         else if (!strcmp(f, "--lambda")) a->lambda = argv[++i];
         else if (!strcmp(f, "--method")) a->method = argv[++i];
         else if (!strcmp(f, "--resume")) a->resume = argv[++i];
+        else if (!strcmp(f, "--split")) a->split = argv[++i];
         else if (!strcmp(f, "--set")) {
             if (a->n_sets >= 256) { fprintf(stderr, "specl %s: too many --set options\n", cmd); return 2; }
             a->sets[a->n_sets++] = argv[++i];
@@ -112,10 +113,13 @@ typedef struct progress {
     const specl_model_spec *spec;
     specl_train_state *state;
     long total;
+    int rank;                     /* MPI rank: only rank 0 writes (docs/mpi.md) */
+    long saved;                   /* step of the last checkpoint written */
 } progress;
 
 static int on_step_(const specl_step_info *s, void *ctx) {
     progress *p = ctx;
+    if (p->rank) return stop_signal_ ? CLI_STOPPED : 0;   /* the trainer stops every rank after the same step */
     int last = s->step + 1 == s->steps;
     if (s->step % p->every == 0 || last)
         fprintf(p->csv, "%ld,%.9g,%.9g,%.9g,%.6g,%.6g\n", s->step + 1, s->loss, s->align, s->reg, s->grad_norm, s->lr);
@@ -131,6 +135,7 @@ static int on_step_(const specl_step_info *s, void *ctx) {
         fflush(p->log);
         int st = specl_checkpoint_save(p->ckpt_dir, p->m, p->spec, p->state, p->total);
         if (st) return st;
+        p->saved = p->state->step;
         if (stop_signal_ && !last) {
             fprintf(p->log, "stopped by signal %d after step %ld; checkpoint written\n", (int)stop_signal_, p->state->step);
             return CLI_STOPPED;
@@ -217,7 +222,10 @@ static int finish_(const char *out, specl_model *m, run_objs *r, double secs, in
     snprintf(path, sizeof path, "%s/encoder.safetensors", out);
     int st = specl_model_save(m, &r->ms, path);
     cJSON *res = cJSON_CreateObject();
-    if (!st) st = specl_evaluate(m, r->src, &r->es, res);
+    if (!st && r->src->n_natural > 0)   /* images: the probes need both splits and take minutes */
+        cJSON_AddStringToObject(res, "eval", "image runs are probed by `specl eval RUN_DIR` (logistic, least squares, "
+                                "kNN, raw-pixel and random-init baselines), which writes RUN_DIR/eval.json");
+    else if (!st) st = specl_evaluate(m, r->src, &r->es, res);
     if (!st) {
         cJSON *tr = cJSON_AddObjectToObject(res, "train");
         cJSON_AddNumberToObject(tr, "steps", (double)r->ts.steps);
@@ -232,7 +240,38 @@ static int finish_(const char *out, specl_model *m, run_objs *r, double secs, in
     return st;
 }
 
-static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet, int resume) {
+/* Under mpirun: the status every rank continues with after a step that may fail on one rank only
+ * (rank 0 alone writes the run directory), so no rank enters training alone: its own, else the
+ * largest of the others'. *failed (may be NULL) receives the lowest rank that failed with the largest
+ * status (the one to report it), or -1. One process: st. */
+static int agree_setup_(const specl_comm *comm, int st, int *failed) {
+    int from = 0, all = specl_comm_agree(comm, st, &from);
+    if (failed) *failed = all ? from : -1;
+    if (st || !all) return st;
+    return specl_error(all, "stopped with MPI rank %d of %d, which failed (%s)", from, comm->size, specl_strerror(all));
+}
+
+/* Ranks other than 0 under mpirun: the same start and training, no files and no output; *failed as
+ * for agree_setup_ (this rank reports an error only if it is the one that failed first). */
+static int train_follow_(const char *out, run_objs *r, int resume, const specl_comm *comm, int *failed) {
+    char ckpt[4200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoints", out);
+    specl_model *m = NULL;
+    specl_train_state state;
+    memset(&state, 0, sizeof state);
+    int st = agree_setup_(comm, start_(ckpt, r, resume, &m, &state), failed);
+    progress p = { .rank = comm->rank };
+    state.comm = comm;
+    if (!st) {
+        st = specl_train_run(m, r->src, &r->ts, &state, on_step_, &p);
+        *failed = state.failed_rank;
+    }
+    specl_model_free(m);
+    specl_train_state_free(&state);
+    return st;
+}
+
+static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet, int resume, const specl_comm *comm) {
     char path[4200], ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoints", out);
     specl_model *m = NULL;
@@ -248,6 +287,8 @@ static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet,
     if (!st && (!log || !csv)) st = specl_error(SPECL_EIO, "%s: cannot write logs", out);
     if (!st && !resume) fprintf(csv, "step,loss,align,reg,grad_norm,lr\n");
     if (!st && resume) fprintf(log, "resumed at step %ld\n", state.step);
+    st = agree_setup_(comm, st, NULL);
+    state.comm = comm;
     progress p = { log, csv, isatty(2), quiet, r->ts.steps >= 200 ? r->ts.steps / 200 : 1,
                    (long)specl_config_int(c, "train.checkpoint_every"), ckpt, m, &r->ms, &state, r->ts.steps };
     struct timespec t0, t1;
@@ -255,6 +296,11 @@ static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet,
     if (!st) st = specl_train_run(m, r->src, &r->ts, &state, on_step_, &p);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    if (st == CLI_STOPPED && p.saved != state.step) {   /* another MPI rank saw the signal first */
+        int cst = specl_checkpoint_save(ckpt, m, &r->ms, &state, r->ts.steps);
+        if (cst) st = cst;
+        else if (log) fprintf(log, "stopped by a signal to another MPI rank after step %ld; checkpoint written\n", state.step);
+    }
     if (log && st && st != CLI_STOPPED) fprintf(log, "error: %s\n", specl_error_detail());
     else if (log && !st) fprintf(log, "trained %ld steps (this process: %.2f s)\n", r->ts.steps, secs);
     if (log) fclose(log);
@@ -291,6 +337,9 @@ int cli_train(int argc, char **argv) {
     if ((rc = cli_load_config("train", &a, &c))) { specl_config_free(&c); return rc; }
     run_objs r;
     int st = build_run_(&c, &r);
+    specl_comm comm;            /* under mpirun (docs/mpi.md) rank 0 alone checks and writes the run directory */
+    specl_comm_world(&comm);
+    int lead = comm.rank == 0, failed = -1;   /* other ranks print only errors that rank 0 does not report */
     if (!a.resume) {
         if (a.out) snprintf(out, sizeof out, "%s", a.out);
         else {
@@ -298,28 +347,36 @@ int cli_train(int argc, char **argv) {
             base = base ? base + 1 : (a.config ? a.config : "default");
             snprintf(out, sizeof out, "runs/%.*s", (int)strcspn(base, "."), base);
         }
-        if (!st && !dir_is_empty_or_absent_(out))
+        if (!st && lead && !dir_is_empty_or_absent_(out))
             st = specl_error(SPECL_EINVAL, "%s: already holds a run (config.ini or results.json); choose another --out, "
                              "or continue it with --resume %s", out, out);
-        if (!st) st = cli_mkdirs(out);
-        if (!st) st = write_record_(out, &c, argc, argv);
+        if (!st && lead) st = cli_mkdirs(out);
+        if (!st && lead) st = write_record_(out, &c, argc, argv);
     } else {
         char done[4200];
         snprintf(done, sizeof done, "%s/results.json", out);
-        if (!st && access(done, F_OK) == 0) st = specl_error(SPECL_EINVAL, "%s: the run is complete (results.json exists); nothing to resume", out);
+        if (!st && lead && access(done, F_OK) == 0) st = specl_error(SPECL_EINVAL, "%s: the run is complete (results.json exists); nothing to resume", out);
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal_;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    if (!st) st = train_body_(out, &c, &r, a.quiet, a.resume != NULL);
-    if (st == CLI_STOPPED) fprintf(stderr, "\nspecl train: stopped by signal %d; checkpoint in %s/checkpoints; continue with: specl train --resume %s\n",
-                                   (int)stop_signal_, out, out);
-    else if (!st && !a.quiet) fprintf(stderr, "specl train: results in %s/results.json\n", out);
+    st = agree_setup_(&comm, st, &failed);
+    if (!st) st = lead ? train_body_(out, &c, &r, a.quiet, a.resume != NULL, &comm) : train_follow_(out, &r, a.resume != NULL, &comm, &failed);
+    int sig = stop_signal_ ? (int)stop_signal_ : SIGTERM;   /* 0: the signal reached another MPI rank */
+    if (st == CLI_STOPPED && lead) fprintf(stderr, "\nspecl train: stopped by signal %d; checkpoint in %s/checkpoints; continue with: specl train --resume %s\n",
+                                   sig, out, out);
+    else if (!st && !a.quiet && lead) fprintf(stderr, "specl train: results in %s/results.json\n", out);
     specl_source_free(r.src);
     specl_config_free(&c);
-    if (st == CLI_STOPPED) return 128 + (int)stop_signal_;
+    if (st == CLI_STOPPED) return 128 + sig;
+    if (st && !lead && failed != comm.rank) return (st == SPECL_EINVAL || st == SPECL_EFORMAT || st == SPECL_EIO) ? 2 : 1;   /* as cli_fail */
+    if (st && !lead) {
+        char who[64];
+        snprintf(who, sizeof who, "train (MPI rank %d of %d)", comm.rank, comm.size);
+        return cli_fail(who, st);
+    }
     return st ? cli_fail("train", st) : 0;
 }
 
@@ -341,6 +398,73 @@ static int open_run_(const char *cmd, const cli_args *a, specl_config *c, run_ob
     return st ? cli_fail(cmd, st) : 0;
 }
 
+static void print_probe_(const char *who, const cJSON *o) {
+    if (!o) return;
+    const cJSON *lg = cJSON_GetObjectItem(o, "logistic"), *ls = cJSON_GetObjectItem(o, "least_squares"), *kn = cJSON_GetObjectItem(o, "knn");
+    printf("%-12s %-46.46s %6d", who, cJSON_GetObjectItem(o, "layer")->valuestring, cJSON_GetObjectItem(o, "dim")->valueint);
+    if (lg) printf("  logistic %.4f", cJSON_GetObjectItem(lg, "test_accuracy")->valuedouble);
+    if (ls) printf("  ls %.4f (err %.4f)", cJSON_GetObjectItem(ls, "test_accuracy")->valuedouble, cJSON_GetObjectItem(ls, "test_error")->valuedouble);
+    if (kn) printf("  knn %.4f", cJSON_GetObjectItem(kn, "test_accuracy")->valuedouble);
+    printf("\n");
+}
+
+/* Image runs: probes on the un-augmented images of both splits, saved to RUN_DIR/eval.json. */
+static int eval_images_(const cli_args *a, const specl_config *c, run_objs *r, specl_model *m) {
+    specl_source *te = NULL;
+    int st = cli_image_source(c, 0, &te);
+    specl_source *tr = NULL;
+    if (!st) st = cli_image_source(c, 1, &tr);
+    specl_image_eval_spec e;
+    memset(&e, 0, sizeof e);
+    e.train_src = tr; e.test_src = te;
+    e.n_train = specl_config_int(c, "eval.n_train");
+    e.n_test = specl_config_int(c, "eval.n_test");
+    const char *layer = specl_config_str(c, "eval.layer");
+    e.features = strcmp(layer, "output") != 0;
+    e.output = strcmp(layer, "features") != 0;
+    e.logistic = specl_config_bool(c, "eval.logistic");
+    e.logistic_opts = specl_logistic_defaults();
+    e.logistic_opts.l2 = specl_config_double(c, "eval.logistic_l2");
+    e.logistic_opts.max_iter = (int)specl_config_int(c, "eval.logistic_iters");
+    e.ls = 1;
+    e.probe = r->es.probe;
+    const char *preset = specl_config_str(c, "eval.knn_preset");
+    e.knn = r->es.knn || strcmp(preset, "none") != 0;
+    e.knn_opts = r->es.knn_opts;
+    if (strcmp(preset, "none")) {
+        e.knn_opts = specl_knn_preset(preset, NULL);
+        snprintf(e.knn_preset, sizeof e.knn_preset, "%s", preset);
+    }
+    e.baselines = specl_config_bool(c, "eval.baselines");
+    e.init_spec = &r->ms;
+    e.seed = r->es.seed;
+    cJSON *res = cJSON_CreateObject();
+    if (!st) st = specl_evaluate_images(m, &e, res);
+    char *txt = st ? NULL : cJSON_Print(res), path[4200];
+    snprintf(path, sizeof path, "%s/eval.json", a->run);
+    if (!st) st = specl_write_file_atomic(path, txt, strlen(txt));
+    if (!st && a->json) printf("%s\n", txt);
+    else if (!st) {
+        printf("probes on %s un-augmented images (train %g, test %g); test accuracy:\n", specl_config_str(c, "data.kind"),
+               cJSON_GetObjectItem(cJSON_GetObjectItem(res, "protocol"), "n_train")->valuedouble,
+               cJSON_GetObjectItem(cJSON_GetObjectItem(res, "protocol"), "n_test")->valuedouble);
+        const char *who[] = { "encoder", "random_init" };
+        for (int i = 0; i < 2; i++) {
+            const cJSON *o = cJSON_GetObjectItem(res, who[i]);
+            if (!o) continue;
+            print_probe_(who[i], cJSON_GetObjectItem(o, "features"));
+            print_probe_(who[i], cJSON_GetObjectItem(o, "output"));
+        }
+        print_probe_("raw_pixels", cJSON_GetObjectItem(res, "raw_pixels"));
+        printf("every protocol setting and number: %s\n", path);
+    }
+    free(txt);
+    cJSON_Delete(res);
+    specl_source_free(te);
+    specl_source_free(tr);
+    return st;
+}
+
 int cli_eval(int argc, char **argv) {
     cli_args a;
     int rc = cli_parse_args("eval", argc, argv, "--set --json", 1, &a);
@@ -349,6 +473,13 @@ int cli_eval(int argc, char **argv) {
     run_objs r = { 0 };
     specl_model *m = NULL;
     if ((rc = open_run_("eval", &a, &c, &r, &m))) { specl_model_free(m); specl_source_free(r.src); specl_config_free(&c); return rc; }
+    if (r.src->n_natural > 0) {
+        int st = eval_images_(&a, &c, &r, m);
+        specl_model_free(m);
+        specl_source_free(r.src);
+        specl_config_free(&c);
+        return st ? cli_fail("eval", st) : 0;
+    }
     cJSON *res = cJSON_CreateObject();
     int st = specl_evaluate(m, r.src, &r.es, res);
     if (!st) {
@@ -375,7 +506,7 @@ int cli_eval(int argc, char **argv) {
 
 int cli_embed(int argc, char **argv) {
     cli_args a;
-    int rc = cli_parse_args("embed", argc, argv, "--set --out", 1, &a);
+    int rc = cli_parse_args("embed", argc, argv, "--set --out --split", 1, &a);
     if (rc) return rc;
     if (!a.out) { fprintf(stderr, "specl embed: missing --out FILE.npy\n"); return 2; }
     size_t ol = strlen(a.out);
@@ -384,15 +515,35 @@ int cli_embed(int argc, char **argv) {
     run_objs r = { 0 };
     specl_model *m = NULL;
     if ((rc = open_run_("embed", &a, &c, &r, &m))) { specl_model_free(m); specl_source_free(r.src); specl_config_free(&c); return rc; }
-    int64_t n = r.es.n_test;
+    int img = r.src->n_natural > 0;
+    specl_source *split = NULL;
+    int st = SPECL_OK;
+    if (a.split && strcmp(a.split, "train") && strcmp(a.split, "test"))
+        st = specl_error(SPECL_EINVAL, "--split %s: expected train or test", a.split);
+    else if (a.split && !img)
+        st = specl_error(SPECL_EINVAL, "--split: data.kind = %s has no train/test splits (image datasets have)", r.src->kind);
+    else if (img) st = cli_image_source(&c, !a.split || !strcmp(a.split, "train"), &split);
+    int64_t n = img ? (split ? split->n_natural : 0) : r.es.n_test;
     int L = r.src->n_labelings > 0 ? r.src->n_labelings : 1, k = m->k;
-    float *f = malloc(sizeof(float) * n * k);
-    int32_t *lab = malloc(sizeof(int32_t) * n * L);
+    float *f = st ? NULL : malloc(sizeof(float) * n * k);
+    int32_t *lab = st ? NULL : malloc(sizeof(int32_t) * n * L);
     specl_batch b;
-    int st = (!f || !lab) ? specl_error(SPECL_ENOMEM, "embeddings of %lld samples", (long long)n) : specl_batch_alloc(&b, 2048, r.src);
+    if (!st) st = (!f || !lab) ? specl_error(SPECL_ENOMEM, "embeddings of %lld samples", (long long)n) : specl_batch_alloc(&b, 2048, r.src);
     specl_rng rng;
     specl_rng_derive(&rng, r.es.seed, "embed");
-    for (int64_t i = 0; i < n && !st; i += 2048) {
+    if (!st && img) {   /* the un-augmented images of the split, in order, with their labels */
+        float *x = malloc(sizeof(float) * (size_t)2048 * split->d);
+        if (!x) st = specl_error(SPECL_ENOMEM, "a chunk of images");
+        for (int64_t i = 0; i < n && !st; i += 2048) {
+            int cnt = (int)(n - i < 2048 ? n - i : 2048);
+            for (int j = 0; j < cnt && !st; j++)
+                st = specl_source_natural(split, i + j, x + (size_t)j * split->d, lab + (size_t)(i + j) * L, NULL);
+            if (!st) st = specl_model_apply(m, cnt, x, NULL, f + (size_t)i * k);
+        }
+        free(x);
+        n = st ? 0 : n;
+    }
+    for (int64_t i = 0; i < n && !st && !img; i += 2048) {
         int cnt = (int)(n - i < 2048 ? n - i : 2048);
         st = specl_source_sample(r.src, cnt, &rng, &b);
         if (!st) st = specl_model_apply(m, cnt, b.x, b.view, f + (size_t)i * k);
@@ -411,6 +562,7 @@ int cli_embed(int argc, char **argv) {
     for (int j = 0; j < r.src->n_labelings && !st; j++) fprintf(stderr, " %s", r.src->labelings[j].name);
     if (!st) fprintf(stderr, ")\n");
     free(f); free(lab);
+    specl_source_free(split);
     specl_model_free(m);
     specl_source_free(r.src);
     specl_config_free(&c);

@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#ifdef SPECL_MPI
+#include <mpi.h>
+#endif
 
 static const char *usage_ =
     "usage: specl <command> [options]\n"
@@ -20,9 +23,12 @@ static const char *usage_ =
     "        continue a stopped or killed run from its latest checkpoint; the end result is\n"
     "        bit-identical to an uninterrupted run\n"
     "  eval RUN_DIR [--set section.key=value ...] [--json]\n"
-    "        re-measure a trained run (population loss, closed-form optimum, linear probes, kNN)\n"
-    "  embed RUN_DIR [--set ...] --out FILE.npy\n"
-    "        embeddings (n, k) of eval.n_test fresh samples; their labels (n, L) go to FILE.labels.npy\n"
+    "        re-measure a trained run (population loss, closed-form optimum, linear probes, kNN);\n"
+    "        image runs: logistic, least-squares and kNN probes on the features and the output, beside\n"
+    "        the raw pixels and the random initialization, written to RUN_DIR/eval.json\n"
+    "  embed RUN_DIR [--set ...] [--split train|test] --out FILE.npy\n"
+    "        embeddings (n, k) of eval.n_test fresh samples; their labels (n, L) go to FILE.labels.npy.\n"
+    "        Image datasets: the un-augmented images of the split (default train), in file order\n"
     "  reproduce [--quick] [--only ID,ID...] [--experiments DIR] [--set ...] --out DIR\n"
     "        check the paper's claims from the configs in DIR (default experiments/); writes\n"
     "        DIR/results.json, DIR/index.html (open it in a browser), DIR/report.md and the\n"
@@ -34,6 +40,11 @@ static const char *usage_ =
     "        the paper's exact quantities on a finite positive-pair graph: Laplacian spectrum with\n"
     "        residuals, alpha, beta, P_min, P_max, phi_m, the closed-form table minimizer and its\n"
     "        probe error on the partition, the bounds of Thm 3.6 and 4.5 (null where they do not apply)\n"
+    "  phim -c CONFIG [--set ...] [--quick] [--quiet] --out DIR\n"
+    "        the Sec. 6 procedure: for each architecture of phim.archs, pretrain once, then train at\n"
+    "        k = m for every m of phim.ms and lambda of phim.lambdas, whiten on the test split and take\n"
+    "        the minimum over lambda of the alignment; writes DIR/phim.md, phim.csv, phim.json,\n"
+    "        fig/phim.svg. --quick: <= 5000/2000 images, lambda in {1, 10, 100}, a quarter of the steps\n"
     "  --help     this text and every config key with its default and range\n"
     "  --version  print the version\n"
     "\n"
@@ -50,7 +61,7 @@ static int help_(void) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+static int command_(int argc, char **argv) {
     if (argc < 2) { fputs(usage_, stderr); return 2; }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return help_();
@@ -60,6 +71,55 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "embed")) return cli_embed(argc - 1, argv + 1);
     if (!strcmp(cmd, "reproduce")) return cli_reproduce(argc - 1, argv + 1);
     if (!strcmp(cmd, "theory")) return cli_theory(argc - 1, argv + 1);
-    fprintf(stderr, "specl: unknown command '%s' (expected train, eval, embed, reproduce, theory, --help, --version)\n", cmd);
+    if (!strcmp(cmd, "phim")) return cli_phim(argc - 1, argv + 1);
+    fprintf(stderr, "specl: unknown command '%s' (expected train, eval, embed, reproduce, theory, phim, --help, --version)\n", cmd);
     return 2;
+}
+
+/* libgomp reads OMP_WAIT_POLICY once, when it is loaded, before main. Unset, its idle threads
+ * spin after every parallel region while OpenBLAS's own threads (the pthread build Debian's
+ * libopenblas-dev selects) spin after every sgemm, and on 2 cores the two pools take turns
+ * stealing each other's core: a 300-step linear run on Fashion-MNIST took 4.5 s against 1.6 s
+ * with PASSIVE (and 2.3 s on one thread). So when the variable is unset, specl sets it and
+ * executes itself again (same pid, same arguments); a user's own setting is kept. Not under
+ * valgrind, whose /proc/self/exe is the tool (it preloads vgpreload_*). */
+static void passive_omp_(char **argv) {
+    if (getenv("OMP_WAIT_POLICY")) return;
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre && strstr(pre, "vgpreload")) return;
+    if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
+    execv("/proc/self/exe", argv);   /* returns only on failure: then run on as is */
+}
+
+/* Under an MPI launcher (docs/mpi.md) MPI is initialized here, and only here, before the command and
+ * finalized after it; a plain run never touches MPI. `specl train` is the one data-parallel command:
+ * the others refuse more than one rank rather than run P copies that write the same files. */
+int main(int argc, char **argv) {
+    passive_omp_(argv);
+    if (!specl_comm_launched()) return command_(argc, argv);
+#ifdef SPECL_MPI
+    const char *cmd = argc > 1 ? argv[1] : "";
+    int provided = 0;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "specl: MPI_Init failed\n");
+        return 1;
+    }
+    specl_comm w;
+    specl_comm_world(&w);
+    int rc = 2;
+    if (w.size == 1 || !strcmp(cmd, "train")) rc = command_(argc, argv);
+    else if (w.rank == 0)
+        fprintf(stderr, "specl: only `specl train` runs on several MPI ranks (this is '%s' on %d ranks); run it without mpirun\n", cmd, w.size);
+    MPI_Finalize();
+    return rc;
+#else
+    const char *np = getenv("OMPI_COMM_WORLD_SIZE");
+    if (!np) np = getenv("PMI_SIZE");
+    if (np && atoi(np) > 1) {
+        fprintf(stderr, "specl: started by mpirun with %s ranks, but this specl was built without MPI "
+                "(install libopenmpi-dev and rebuild; see docs/mpi.md)\n", np);
+        return 2;
+    }
+    return command_(argc, argv);
+#endif
 }

@@ -118,23 +118,33 @@ static int run_one_(const char *path, const cli_args *a, int quick, cJSON *claim
     b.n_sets = 0;
     int rc = cli_load_config("reproduce", &b, &c), st = SPECL_OK;
     if (!rc && quick) st = quick_(&c);
+    int phim = !rc && (!strcmp(specl_config_str(&c, "claim.procedure"), "phim") || !strcmp(specl_config_str(&c, "claim.id"), "C17"));
+    if (!rc && quick && phim && !st) st = cli_phim_quick(&c, 0);
     for (int i = 0; i < a->n_sets && !rc && !st; i++) st = specl_config_set(&c, a->sets[i]);
     if (!rc && st) rc = cli_fail("reproduce", st);
     if (!rc) cli_apply_threads(&c);
     st = SPECL_OK;
     if (rc) { specl_config_free(&c); return -rc; }
-    specl_source *src = NULL;
+    specl_source *src = NULL, *test = NULL;
     st = cli_make_source(&c, &src);
+    if (!st && phim) st = cli_is_image_kind(specl_config_str(&c, "data.kind")) ? cli_image_source(&c, 0, &test) : cli_make_source(&c, &test);
     specl_train_spec ts;
     if (!st) st = cli_train_spec(&c, &ts);
     if (!st && !strcmp(specl_config_str(&c, "claim.id"), "none"))
-        st = specl_error(SPECL_EINVAL, "%s: no [claim] id (expected claim.id = C01 ... C16)", path);
+        st = specl_error(SPECL_EINVAL, "%s: no [claim] id (expected claim.id = C01 ... C17)", path);
     specl_claim rec = { 0 };
     int tty = isatty(2);
     clock_t t0 = clock();
     if (!st) {
         fprintf(stderr, "%s (%s)\n", specl_config_str(&c, "claim.id"), path);
-        if (strcmp(src->kind, "clusters") && strcmp(src->kind, "hypercube")) {
+        if (phim) {
+            cli_phim_store store;
+            specl_phim_spec ps;
+            st = cli_phim_spec(&c, src, test, &store, &ps);
+            ps.step_cb = tty_progress_;
+            ps.step_ctx = &tty;
+            if (!st) st = specl_claim_phim(&ps, specl_config_str(&c, "claim.id"), specl_config_double(&c, "claim.tol"), &rec);
+        } else if (strcmp(src->kind, "clusters") && strcmp(src->kind, "hypercube")) {
             specl_example_claim_spec e;
             example_spec_(&c, src, &e);
             st = specl_claim_example(&e, tty_progress_, &tty, &rec);
@@ -165,6 +175,7 @@ static int run_one_(const char *path, const cli_args *a, int quick, cJSON *claim
         cJSON_Delete(rec.figures);
     }
     specl_source_free(src);
+    specl_source_free(test);
     specl_config_free(&c);
     return st;
 }

@@ -77,8 +77,89 @@ static int example_source_(const specl_config *c, const char *kind, specl_source
     return st == SPECL_EINVAL ? cli_key_error(c, st) : st;
 }
 
+/* ---- image datasets ---- */
+
+int cli_is_image_kind(const char *kind) {
+    return !strcmp(kind, "fashion-mnist") || !strcmp(kind, "idx") || !strcmp(kind, "cifar10");
+}
+
+/* Split `train` (1) or test (0) of the configured image set. */
+static int load_images_(const specl_config *c, int train, specl_images *im) {
+    const char *kind = specl_config_str(c, "data.kind"), *path = specl_config_str(c, "data.path");
+    if (!strcmp(path, "default")) {
+        if (strcmp(kind, "fashion-mnist"))
+            return specl_error(SPECL_EINVAL, "%s: data.path: data.kind = %s needs the directory of its files",
+                               specl_config_origin(c, "data.path"), kind);
+        path = SPECL_FASHION_MNIST_DIR;
+    }
+    if (strcmp(kind, "cifar10")) {
+        int st = specl_fashion_mnist_read(path, train, im);
+        if (st && !strcmp(kind, "fashion-mnist") && !strcmp(path, SPECL_FASHION_MNIST_DIR))
+            return specl_error(st, "%s (hint: install the Debian package dataset-fashion-mnist; scripts/setup-deps.sh does)",
+                               specl_error_detail());
+        return st;
+    }
+    char names[5][4200];
+    const char *paths[5];
+    int n = train ? 5 : 1;
+    for (int i = 0; i < n; i++) {
+        if (train) snprintf(names[i], sizeof names[i], "%s/data_batch_%d.bin", path, i + 1);
+        else snprintf(names[i], sizeof names[i], "%s/test_batch.bin", path);
+        paths[i] = names[i];
+    }
+    return specl_cifar10_read(paths, n, im);
+}
+
+static void augment_spec_(const specl_config *c, specl_augment_spec *a) {
+    *a = specl_augment_identity();
+    a->scale_lo = specl_config_double(c, "data.crop_lo");
+    a->scale_hi = specl_config_double(c, "data.crop_hi");
+    a->ratio_lo = 3.0 / 4.0;
+    a->ratio_hi = 4.0 / 3.0;
+    a->flip = specl_config_double(c, "data.flip");
+    a->brightness = specl_config_double(c, "data.brightness");
+    a->contrast = specl_config_double(c, "data.contrast");
+    a->saturation = specl_config_double(c, "data.saturation");
+    a->hue = specl_config_double(c, "data.hue");
+    a->jitter_p = specl_config_double(c, "data.jitter_p");
+    a->gray_p = specl_config_double(c, "data.gray_p");
+    a->noise = specl_config_double(c, "data.noise");
+}
+
+/* The source of one split; both splits are normalized with the statistics of the training split. */
+int cli_image_source(const specl_config *c, int train, specl_source **out) {
+    *out = NULL;
+    specl_images tr = { 0 }, te = { 0 };
+    specl_images_source_params p;
+    memset(&p, 0, sizeof p);
+    int st = load_images_(c, 1, &tr);
+    if (!st) st = specl_images_stats(&tr, p.mean, p.std);
+    if (!st && !train) st = load_images_(c, 0, &te);
+    if (!st && specl_config_double(c, "data.crop_lo") > specl_config_double(c, "data.crop_hi"))
+        st = specl_error(SPECL_EINVAL, "%s: data.crop_lo = %g exceeds data.crop_hi = %g (expected crop_lo <= crop_hi)",
+                         specl_config_origin(c, "data.crop_lo"), specl_config_double(c, "data.crop_lo"),
+                         specl_config_double(c, "data.crop_hi"));
+    if (!st) {
+        augment_spec_(c, &p.aug);
+        p.im = train ? &tr : &te;
+        p.subset = specl_config_int(c, train ? "data.subset" : "data.test_subset");
+        if (p.subset > p.im->n)
+            st = specl_error(SPECL_EINVAL, "%s: data.%s = %lld exceeds the %lld images of the %s split",
+                             specl_config_origin(c, train ? "data.subset" : "data.test_subset"), train ? "subset" : "test_subset",
+                             (long long)p.subset, (long long)p.im->n, train ? "training" : "test");
+        p.subset_seed = (uint64_t)specl_config_int(c, "seed");
+        p.labels = labels_(c, "class");
+    }
+    if (!st) st = specl_images_source_new(&p, out);
+    if (st == SPECL_EINVAL) st = cli_key_error(c, st);
+    specl_images_free(&tr);
+    specl_images_free(&te);
+    return st;
+}
+
 int cli_make_source(const specl_config *c, specl_source **out) {
     const char *kind = specl_config_str(c, "data.kind");
+    if (cli_is_image_kind(kind)) return cli_image_source(c, !strcmp(specl_config_str(c, "data.split"), "train"), out);
     if (strcmp(kind, "hypercube") && strcmp(kind, "clusters")) return example_source_(c, kind, out);
     if (strcmp(specl_config_str(c, "data.kind"), "clusters") == 0) {
         specl_clusters_params p;
@@ -110,6 +191,16 @@ int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_s
     ms->init_scale = specl_config_double(c, "model.init_scale");
     ms->kappa = specl_config_double(c, "model.kappa");
     ms->filter = (int)specl_config_int(c, "model.filter");
+    ms->channels = (int)specl_config_int(c, "model.channels");
+    ms->blocks = (int)specl_config_int(c, "model.blocks");
+    ms->bn = specl_config_bool(c, "model.bn");
+    if (specl_source_image_shape(src, &ms->h, &ms->w, &ms->c) != SPECL_OK) {
+        ms->h = ms->w = ms->c = 0;
+        specl_error_clear();
+        if (!strcmp(ms->cls, "cnn") || !strcmp(ms->cls, "resnet"))
+            return specl_error(SPECL_EINVAL, "%s: model.class = %s needs an image source (data.kind = fashion-mnist, idx or cifar10)",
+                               specl_config_origin(c, "model.class"), ms->cls);
+    }
     if (strcmp(ms->cls, "table") == 0) {
         if (src->n_support <= 0 || src->n_support > (1 << 20))
             return specl_error(SPECL_EINVAL, "%s: model.class = table needs a finite support of at most 2^20 points "

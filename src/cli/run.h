@@ -6,6 +6,11 @@
 #include "specl/experiments.h"
 
 int cli_make_source(const specl_config *c, specl_source **out);
+/* 1 for the image dataset kinds (fashion-mnist, idx, cifar10). */
+int cli_is_image_kind(const char *kind);
+/* The image source of the training (train = 1) or test split, normalized with the training split's
+ * statistics, with the configured augmentations and subset. */
+int cli_image_source(const specl_config *c, int train, specl_source **out);
 int cli_clusters_params(const specl_config *c, specl_clusters_params *p);
 /* A library message that starts with a config key ("data.s = 6: ...") gets that key's origin
  * ("exp.ini:4: " or "--set: ") in front; returns st. */

@@ -393,6 +393,38 @@ static int linear_moments_(const specl_graph *g, const double *x, int d, double 
     return SPECL_OK;
 }
 
+int specl_phi_linear_moments(int d, const double *sigma, const double *sigma_delta, int n_m, const int *ms,
+                             double *phi) {
+    if (d < 1) return specl_error(SPECL_EINVAL, "phi_linear: d = %d, expected >= 1", d);
+    for (int i = 0; i < n_m; i++)
+        if (ms[i] < 1 || ms[i] > d) return specl_error(SPECL_EINVAL, "phi_linear: m = %d, expected 1 <= m <= d = %d", ms[i], d);
+    for (size_t i = 0; i < (size_t)d * d; i++)
+        if (!isfinite(sigma[i]) || !isfinite(sigma_delta[i]))
+            return specl_error(SPECL_ENUMERIC, "phi_linear: moment entry (%zu, %zu) is not finite", i / d, i % d);
+    double *sig = malloc(sizeof(double) * (size_t)d * d), *sd = malloc(sizeof(double) * (size_t)d * d);
+    double *e = malloc(sizeof(double) * d);
+    int st = (!sig || !sd || !e) ? specl_error(SPECL_ENOMEM, "phi_linear: %dx%d moments", d, d) : SPECL_OK;
+    if (!st) {
+        memcpy(sig, sigma, sizeof(double) * (size_t)d * d);
+        memcpy(sd, sigma_delta, sizeof(double) * (size_t)d * d);
+    }
+    int rank = 0;
+    if (!st) st = range_gen_eig_(d, sd, sig, e, &rank);
+    for (int i = 0; i < n_m && !st; i++) {
+        int m = ms[i];
+        if (rank < m) {
+            st = specl_error(SPECL_ELINALG, "phi_linear: the feature second moment Sigma has rank %d < m = %d "
+                             "(d = %d), so no m orthonormal linear features exist", rank, m, d);
+            break;
+        }
+        double sum = 0.0;
+        for (int j = 0; j < m; j++) sum += e[j] > 0 ? e[j] : 0.0;
+        phi[i] = sum / m;
+    }
+    free(sig); free(sd); free(e);
+    return st;
+}
+
 int specl_phi_linear(const specl_graph *g, const double *x, int d, int m, double *phi) {
     if (!g) return specl_error(SPECL_EINVAL, "phi_linear: no graph");
     int st = check_features_(x, g->n, d);
@@ -400,19 +432,9 @@ int specl_phi_linear(const specl_graph *g, const double *x, int d, int m, double
     if (m < 1 || m > d)
         return specl_error(SPECL_EINVAL, "phi_linear: m = %d, expected 1 <= m <= d = %d", m, d);
     double *sig = malloc(sizeof(double) * (size_t)d * d), *sd = malloc(sizeof(double) * (size_t)d * d);
-    double *e = malloc(sizeof(double) * d);
-    st = (!sig || !sd || !e) ? specl_error(SPECL_ENOMEM, "phi_linear: %dx%d moments", d, d) : SPECL_OK;
+    st = (!sig || !sd) ? specl_error(SPECL_ENOMEM, "phi_linear: %dx%d moments", d, d) : SPECL_OK;
     if (!st) st = linear_moments_(g, x, d, sig, sd);
-    int rank = 0;
-    if (!st) st = range_gen_eig_(d, sd, sig, e, &rank);
-    if (!st && rank < m)
-        st = specl_error(SPECL_ELINALG, "phi_linear: the feature second moment Sigma has rank %d < m = %d "
-                         "(d = %d), so no m orthonormal linear features exist", rank, m, d);
-    if (!st) {
-        double sum = 0.0;
-        for (int j = 0; j < m; j++) sum += e[j] > 0 ? e[j] : 0.0;
-        *phi = sum / m;
-    }
-    free(sig); free(sd); free(e);
+    if (!st) st = specl_phi_linear_moments(d, sig, sd, 1, &m, phi);
+    free(sig); free(sd);
     return st;
 }

@@ -135,7 +135,7 @@ static int monte_carlo_(specl_model *m, const specl_source *src, double lambda, 
     for (long done = 0; done < n_mc && !st; done += n) {
         int c = (int)(n_mc - done < n ? n_mc - done : n);
         st = specl_source_sample(src, c, rng, &b);
-        if (!st) st = specl_model_forward(m, 2 * c, b.x, b.view, z);
+        if (!st) st = specl_model_apply(m, 2 * c, b.x, b.view, z);   /* eval mode: batch norm uses its running statistics */
         for (int i = 0; i < c && !st; i++) {
             const float *a = z + (size_t)i * k, *p = z + (size_t)(i + c) * k;
             double s2 = 0;

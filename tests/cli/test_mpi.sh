@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Data-parallel training under mpirun (docs/mpi.md): 2 ranks follow the one-process trajectory
+# (weights and loss curve within 1e-5), are bit-reproducible, write one run directory from rank 0
+# alone, stop together on a signal and resume bit-identically, and fail together without hanging.
+# Skips only when mpirun is missing (scripts/setup-deps.sh installs openmpi-bin).
+set -u
+B=${SPECL_BIN:?SPECL_BIN must point at the specl binary}
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.bash"
+if ! command -v mpirun >/dev/null; then
+  echo "SKIP test_mpi: mpirun not found (install openmpi-bin; scripts/setup-deps.sh does)"; exit 0
+fi
+export OPENBLAS_NUM_THREADS=1
+MPI=(mpirun --oversubscribe)
+if [ "$(id -u)" -eq 0 ]; then
+  MPI+=(--allow-run-as-root); export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+# The sanitizer build (make test-asan): Open MPI's allocations still live at MPI_Finalize are reported
+# as leaks from components it has already unloaded (no symbols, so no suppression file can name
+# them); the mpirun runs keep ASan's and UBSan's other checks but not leak detection. The plain
+# runs here and every other test keep it.
+if ldd "$B" 2>/dev/null | grep -q libasan; then
+  echo "note: sanitized build: leak detection is off for the processes mpirun starts (Open MPI's own allocations)"
+  MPI+=(-x "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
+fi
+run_mpi() {   # NP ARGS...: mpirun with a time limit, so that a hang fails instead of blocking
+  local np=$1; shift
+  timeout -k 10 600 "${MPI[@]}" -np "$np" "$B" "$@"
+}
+
+# ---- 2 ranks against 1 process: an MLP on the hypercube, 100 steps; batch 255 does not divide by 2
+ARGS=(--set model.class=mlp --set model.width=64 --set train.steps=100 --set train.batch=255
+      --set eval.n_train=500 --set eval.n_test=500 --set eval.pop_pairs=2000)
+mkdir -p "$T/w1" "$T/w2" "$T/w3"
+(cd "$T/w1" && "$B" train "${ARGS[@]}" --quiet --out run) 2>"$T/err1" || fail mpi_single_process_run "$(cat "$T/err1")"
+(cd "$T/w2" && run_mpi 2 train "${ARGS[@]}" --out run) >"$T/out2" 2>"$T/err2"; rc=$?
+if [ $rc -ne 0 ]; then fail mpi_two_ranks_run "exit $rc: $(head -c 600 "$T/err2")"; fi
+
+/usr/bin/python3 - "$T/w1/run" "$T/w2/run" <<'PY' && pass mpi_matches_single_process || fail mpi_matches_single_process "see above"
+import json, struct, sys, numpy as np
+def weights(d):
+    raw = open(d + "/encoder.safetensors", "rb").read(); n = struct.unpack("<Q", raw[:8])[0]
+    head = json.loads(raw[8:8 + n]); head.pop("__metadata__", None); data = raw[8 + n:]
+    return {k: np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], "<f4").astype(np.float64) for k, v in head.items()}
+a, b = weights(sys.argv[1]), weights(sys.argv[2])
+assert sorted(a) == sorted(b), (sorted(a), sorted(b))
+worst = max(np.linalg.norm(a[k] - b[k]) / np.linalg.norm(a[k]) for k in a)
+m1 = np.loadtxt(sys.argv[1] + "/metrics.csv", delimiter=",", skiprows=1)
+m2 = np.loadtxt(sys.argv[2] + "/metrics.csv", delimiter=",", skiprows=1)
+assert m1.shape == m2.shape and m1.shape[0] == 100 and (m1[:, 0] == m2[:, 0]).all(), (m1.shape, m2.shape)
+# The unbiased regularizer is a difference of O(k) terms: its float32 rounding is absolute, about
+# 1e-6 for one process as much as for two, so the loss is compared relative to max(|L|, 1).
+loss = np.max(np.abs(m1[:, 1] - m2[:, 1]) / np.maximum(np.abs(m1[:, 1]), 1))
+align = np.max(np.abs(m1[:, 2] - m2[:, 2]) / np.abs(m1[:, 2]))
+print("  weights: worst relative difference per tensor %.2e; loss curve %.2e; alignment term %.2e" % (worst, loss, align))
+sys.exit(0 if worst <= 1e-5 and loss <= 1e-5 and align <= 1e-5 else 1)
+PY
+
+# rank 0 alone writes: one run directory, the complete record, results printed once
+files=$(cd "$T/w2" && find . | sort | tr '\n' ' ')
+want=". ./run ./run/checkpoints ./run/checkpoints/LATEST ./run/checkpoints/ckpt-000000100 ./run/checkpoints/ckpt-000000100/encoder.safetensors ./run/checkpoints/ckpt-000000100/state.bin ./run/cmdline.txt ./run/config.ini ./run/encoder.safetensors ./run/metrics.csv ./run/results.json ./run/train.log "
+if [ "$files" = "$want" ] && [ "$(grep -c '"steps"' "$T/out2")" -eq 1 ] && [ "$(grep -c '^specl train: results in' "$T/err2")" -eq 1 ] \
+   && [ "$(grep -c '^trained' "$T/w2/run/train.log")" -eq 1 ] && [ "$(wc -l <"$T/w2/run/metrics.csv")" -eq 101 ]; then
+  pass mpi_rank0_writes_one_run
+else fail mpi_rank0_writes_one_run "files: $files; stdout $(grep -c '"steps"' "$T/out2") results; stderr: $(head -c 300 "$T/err2")"; fi
+
+# same seed, threads and ranks: the same bits
+(cd "$T/w3" && run_mpi 2 train "${ARGS[@]}" --quiet --out run) 2>"$T/err3"
+cmp -s "$T/w2/run/encoder.safetensors" "$T/w3/run/encoder.safetensors" && cmp -s "$T/w2/run/metrics.csv" "$T/w3/run/metrics.csv" \
+  && pass mpi_bit_reproducible || fail mpi_bit_reproducible "two runs with 2 ranks differ: $(head -c 300 "$T/err3")"
+
+# ---- failures: every rank stops, one message, no hang
+mpi_err() {   # NAME STATUS PATTERN NP ARGS...: exit STATUS, exactly one specl line on stderr, matching
+  local name=$1 want=$2 pat=$3 np=$4; shift 4
+  run_mpi "$np" "$@" >"$T/out" 2>"$T/err"; local rc=$?
+  local lines; lines=$(grep -c '^specl' "$T/err")
+  if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then fail "$name" "timed out (a rank waited for another)"
+  elif [ $rc -ne "$want" ]; then fail "$name" "exit $rc, expected $want: $(head -c 300 "$T/err")"
+  elif ! grep -qE -- "$pat" "$T/err"; then fail "$name" "stderr lacks /$pat/: $(head -c 300 "$T/err")"
+  elif [ "$lines" -ne 1 ]; then fail "$name" "expected one specl message, got $lines: $(grep '^specl' "$T/err")"
+  else pass "$name"; fi
+}
+# rank 0 alone finds the directory taken; the others must not train on
+mpi_err mpi_setup_failure_stops_all 2 'already holds a run' 2 train "${ARGS[@]}" --quiet --out "$T/w2/run"
+# a batch smaller than the number of ranks: refused by every rank, reported once
+mpi_err mpi_batch_below_ranks 2 'at least one pair per MPI rank' 3 train --set train.batch=2 --set train.steps=5 --quiet --out "$T/small"
+mpi_err mpi_other_commands_refused 2 'only `specl train` runs on several MPI ranks' 2 eval "$T/w2/run"
+
+# ---- stops: a signal to one rank stops every rank after the same step, rank 0 writes the checkpoint
+#      (whichever rank got the signal), and a resume with 2 ranks ends bit-identical to an
+#      uninterrupted run. A SIGTERM to mpirun reaches the ranks 1 s later (odls_base_sigkill_timeout)
+#      and is followed by SIGKILL after another second, so there the checkpoint may be the last
+#      periodic one; the resume is bit-identical all the same.
+LONG=(--set train.steps=3000 --set train.batch=1024 --set train.checkpoint_every=50 --set eval.n_train=2000 --set eval.n_test=2000 --quiet)
+run_mpi 2 train "${LONG[@]}" --out "$T/full" 2>"$T/errf" || fail mpi_full_long_run "$(head -c 300 "$T/errf")"
+rank_pid() {   # PID_OF_TIMEOUT RANK: the pid of that rank among mpirun's children
+  local mp c; mp=$(pgrep -P "$1" | head -n 1)
+  for c in $(pgrep -P "$mp"); do
+    tr '\0' '\n' <"/proc/$c/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2" && { echo "$c"; return; }
+  done
+}
+stop_resume() {   # NAME WHOM (rank1 | mpirun) LOG_PATTERN
+  local name=$1 whom=$2 pat=$3 d="$T/$1" target
+  timeout -k 10 600 "${MPI[@]}" -np 2 "$B" train "${LONG[@]}" --out "$d" 2>"$T/err_$name" & local pid=$!
+  for _ in $(seq 6000); do [ -e "$d/checkpoints/LATEST" ] && break; sleep 0.01; done   # mpirun may start slowly on a loaded machine
+  sleep "0.$((RANDOM % 20))"
+  if [ "$whom" = rank1 ]; then target=$(rank_pid $pid 1); else target=$pid; fi   # timeout passes a TERM on to mpirun
+  [ -n "$target" ] && kill -TERM "$target"; wait $pid
+  if [ -e "$d/results.json" ]; then echo "SKIP $name: the run finished before the signal"; return; fi
+  if [ ! -e "$d/RUNNING" ] || ! grep -qE "$pat" "$d/train.log"; then
+    fail "$name" "not stopped as expected: $(tail -n 1 "$d/train.log") $(head -c 300 "$T/err_$name")"; return; fi
+  run_mpi 2 train --resume "$d" --quiet 2>"$T/err_$name" && cmp -s "$T/full/encoder.safetensors" "$d/encoder.safetensors" \
+    && cmp -s "$T/full/metrics.csv" "$d/metrics.csv" && [ ! -e "$d/RUNNING" ] \
+    && pass "$name" || fail "$name" "resumed run differs from the uninterrupted one: $(head -c 300 "$T/err_$name")"
+}
+stop_resume mpi_signal_to_rank1_resume rank1 '^stopped by a signal to another MPI rank after step [0-9]+; checkpoint written'
+stop_resume mpi_sigterm_to_mpirun_resume mpirun '^step '

@@ -1,0 +1,259 @@
+/* Tests of the φ_m machinery: the whitened alignment (eval/align.c), the φ_m of the linear class
+ * from moments, the linear-map source, sampled moments, and the procedure (experiments/phim.c)
+ * against the exact φ_m of the theory engine. */
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "specl.h"
+
+static void rand_mat_(specl_rng *r, int n, int k, float *f) {
+    for (int i = 0; i < n * k; i++) f[i] = (float)specl_rng_normal(r);
+}
+
+/* tr(C⁻¹D)/k by the definition: whiten f with the Cholesky-free route of the test (solve C X = D
+ * by Gaussian elimination in double). */
+static double trace_cinv_d_(int k, const double *c, const double *d) {
+    double *a = malloc(sizeof(double) * k * 2 * k);
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++) { a[i * 2 * k + j] = c[i * k + j]; a[i * 2 * k + k + j] = d[i * k + j]; }
+    for (int p = 0; p < k; p++) {
+        for (int i = 0; i < k; i++) {
+            if (i == p) continue;
+            double f = a[i * 2 * k + p] / a[p * 2 * k + p];
+            for (int j = 0; j < 2 * k; j++) a[i * 2 * k + j] -= f * a[p * 2 * k + j];
+        }
+    }
+    double tr = 0;
+    for (int i = 0; i < k; i++) tr += a[i * 2 * k + k + i] / a[i * 2 * k + i];
+    free(a);
+    return tr / k;
+}
+
+TEST(test_align_matches_definition) {
+    specl_rng r;
+    specl_rng_seed(&r, 3);
+    int n = 500, k = 4;
+    float *f1 = malloc(sizeof(float) * n * k), *f2 = malloc(sizeof(float) * n * k);
+    rand_mat_(&r, n, k, f1);
+    for (int i = 0; i < n * k; i++) f2[i] = f1[i] + 0.3f * (float)specl_rng_normal(&r);
+    specl_align_acc a;
+    CHECK_OK(specl_align_acc_init(&a, k));
+    specl_align_acc_add(&a, n / 2, f1, f2, 1.0);                       /* two chunks = one */
+    specl_align_acc_add(&a, n - n / 2, f1 + (n / 2) * k, f2 + (n / 2) * k, 1.0);
+    double phi = 0;
+    CHECK_OK(specl_align_acc_finish(&a, &phi));
+    double c[16] = { 0 }, d[16] = { 0 };
+    for (int s = 0; s < n; s++)
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) {
+                c[i * k + j] += 0.5 * ((double)f1[s * k + i] * f1[s * k + j] + (double)f2[s * k + i] * f2[s * k + j]) / n;
+                d[i * k + j] += ((double)f1[s * k + i] - f2[s * k + i]) * ((double)f1[s * k + j] - f2[s * k + j]) / n;
+            }
+    CHECK_NEAR(phi, trace_cinv_d_(k, c, d), 1e-10);
+    specl_align_acc_free(&a);
+    free(f1); free(f2);
+}
+
+/* Whitening makes the alignment invariant to any invertible linear map of the embedding. */
+TEST(test_align_invariant_to_linear_maps) {
+    specl_rng r;
+    specl_rng_seed(&r, 4);
+    int n = 400, k = 3;
+    float *f1 = malloc(sizeof(float) * n * k), *f2 = malloc(sizeof(float) * n * k);
+    float *g1 = malloc(sizeof(float) * n * k), *g2 = malloc(sizeof(float) * n * k);
+    rand_mat_(&r, n, k, f1);
+    for (int i = 0; i < n * k; i++) f2[i] = f1[i] + 0.5f * (float)specl_rng_normal(&r);
+    const float A[9] = { 2, 1, 0, 0, 1, -3, 1, 0, 0.5f };
+    for (int s = 0; s < n; s++)
+        for (int i = 0; i < k; i++) {
+            double a1 = 0, a2 = 0;
+            for (int j = 0; j < k; j++) { a1 += A[i * k + j] * f1[s * k + j]; a2 += A[i * k + j] * f2[s * k + j]; }
+            g1[s * k + i] = (float)a1; g2[s * k + i] = (float)a2;
+        }
+    double p1 = 0, p2 = 0;
+    specl_align_acc a;
+    CHECK_OK(specl_align_acc_init(&a, k));
+    specl_align_acc_add(&a, n, f1, f2, 1.0);
+    CHECK_OK(specl_align_acc_finish(&a, &p1));
+    specl_align_acc_free(&a);
+    CHECK_OK(specl_align_acc_init(&a, k));
+    specl_align_acc_add(&a, n, g1, g2, 1.0);
+    CHECK_OK(specl_align_acc_finish(&a, &p2));
+    specl_align_acc_free(&a);
+    CHECK_NEAR(p1, p2, 1e-5 * p1);
+    free(f1); free(f2); free(g1); free(g2);
+}
+
+TEST(test_align_singular_and_errors) {
+    double c[4] = { 1, 1, 1, 1 }, d[4] = { 1, 0, 0, 1 }, phi = -1;
+    CHECK(specl_whitened_alignment(2, c, d, &phi) == SPECL_ELINALG);   /* rank 1 */
+    CHECK(strstr(specl_error_detail(), "singular") != NULL);
+    CHECK(phi == -1);
+    double c2[4] = { 2, 0, 0, 0.5 }, d2[4] = { 1, 0, 0, 1 };
+    CHECK_OK(specl_whitened_alignment(2, c2, d2, &phi));
+    CHECK_NEAR(phi, (0.5 + 2.0) / 2, 1e-12);
+    c2[1] = NAN;
+    CHECK(specl_whitened_alignment(2, c2, d2, &phi) == SPECL_ENUMERIC);
+    CHECK(specl_whitened_alignment(0, c2, d2, &phi) == SPECL_EINVAL);
+    specl_align_acc a;
+    CHECK_OK(specl_align_acc_init(&a, 2));
+    CHECK(specl_align_acc_finish(&a, &phi) == SPECL_EINVAL);           /* no pairs */
+    specl_align_acc_free(&a);
+}
+
+static specl_source *clusters_(int d) {
+    specl_clusters_params p = { 0 };
+    p.m = 3; p.sub = 2; p.size = 6; p.alpha = 0.05; p.conn = 0.2; p.leak = 2; p.d = d; p.labels = "group"; p.seed = 5;
+    specl_source *s = NULL;
+    CHECK_OK(specl_clusters_new(&p, &s));
+    return s;
+}
+
+/* φ_m of the linear class from the graph and from the moments agree; several m at once. */
+TEST(test_phi_linear_moments) {
+    specl_source *src = clusters_(6);
+    specl_graph g;
+    CHECK_OK(specl_source_exact_graph(src, &g));
+    int d = src->d;
+    double *x = malloc(sizeof(double) * g.n * d), *mean = malloc(sizeof(double) * d);
+    double *sig = malloc(sizeof(double) * d * d), *sd = malloc(sizeof(double) * d * d);
+    float *xf = malloc(sizeof(float) * d);
+    for (int64_t v = 0; v < g.n; v++) {
+        int32_t lab;
+        float tg[8];
+        int64_t cl;
+        double pr;
+        CHECK_OK(specl_source_support(src, v, xf, &lab, tg, &cl, &pr));
+        for (int j = 0; j < d; j++) x[v * d + j] = xf[j];
+    }
+    CHECK_OK(specl_source_moments(src, mean, sig, sd));
+    int ms[3] = { 1, 3, 6 };
+    double phi[3];
+    CHECK_OK(specl_phi_linear_moments(d, sig, sd, 3, ms, phi));
+    for (int i = 0; i < 3; i++) {
+        double ref = 0;
+        CHECK_OK(specl_phi_linear(&g, x, d, ms[i], &ref));
+        CHECK_NEAR(phi[i], ref, 1e-9);
+    }
+    CHECK(phi[0] <= phi[1] && phi[1] <= phi[2]);   /* means of ascending eigenvalues */
+    int bad = 7;
+    CHECK(specl_phi_linear_moments(d, sig, sd, 1, &bad, phi) == SPECL_EINVAL);
+    sig[0] = INFINITY;
+    CHECK(specl_phi_linear_moments(d, sig, sd, 1, ms, phi) == SPECL_ENUMERIC);
+    free(x); free(mean); free(sig); free(sd); free(xf);
+    specl_graph_free(&g);
+    specl_source_free(src);
+}
+
+/* The mapped source draws the base's pairs (same stream) and maps them; moments map by congruence. */
+TEST(test_linear_map_source) {
+    specl_source *base = clusters_(3), *m = NULL;
+    double w[6] = { 1, 2, 0, 0, -1, 3 };   /* (2, 3) */
+    CHECK_OK(specl_source_linear_map(base, w, 2, &m));
+    CHECK(m->d == 2 && m->n_labelings == base->n_labelings);
+    specl_batch bb, bm;
+    CHECK_OK(specl_batch_alloc(&bb, 16, base));
+    CHECK_OK(specl_batch_alloc(&bm, 16, m));
+    specl_rng r1, r2;
+    specl_rng_seed(&r1, 9);
+    r2 = r1;
+    CHECK_OK(specl_source_sample(base, 16, &r1, &bb));
+    CHECK_OK(specl_source_sample(m, 16, &r2, &bm));
+    CHECK(memcmp(&r1, &r2, sizeof r1) == 0);
+    for (int i = 0; i < 32; i++)
+        for (int a = 0; a < 2; a++) {
+            double v = 0;
+            for (int b = 0; b < 3; b++) v += w[a * 3 + b] * bb.x[i * 3 + b];
+            CHECK_NEAR(bm.x[i * 2 + a], v, 1e-5);
+        }
+    CHECK(memcmp(bb.label, bm.label, sizeof(int32_t) * 16) == 0);
+    double mb[3], sb[9], sdb[9], mm[2], sm[4], sdm[4];
+    CHECK_OK(specl_source_moments(base, mb, sb, sdb));
+    CHECK_OK(specl_source_moments(m, mm, sm, sdm));
+    for (int a = 0; a < 2; a++)
+        for (int c = 0; c < 2; c++) {
+            double v = 0, vd = 0;
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) { v += w[a * 3 + i] * sb[i * 3 + j] * w[c * 3 + j]; vd += w[a * 3 + i] * sdb[i * 3 + j] * w[c * 3 + j]; }
+            CHECK_NEAR(sm[a * 2 + c], v, 1e-9);
+            CHECK_NEAR(sdm[a * 2 + c], vd, 1e-9);
+        }
+    specl_batch_free(&bb); specl_batch_free(&bm);
+    specl_source_free(m);
+    w[1] = NAN;
+    CHECK(specl_source_linear_map(base, w, 2, &m) == SPECL_ENUMERIC && m == NULL);
+    CHECK(specl_source_linear_map(base, w, 0, &m) == SPECL_EINVAL);
+    specl_source_free(base);
+}
+
+/* Sampled moments converge to the closed form (within a few standard errors). */
+TEST(test_moments_mc) {
+    specl_hypercube_params hp = { 6, 2, 0.5, 1.0, "x1", 1, "" };
+    specl_source *src = NULL;
+    CHECK_OK(specl_hypercube_new(&hp, &src));
+    double mean[6], s[36], sd[36], ms[36], msd[36];
+    CHECK_OK(specl_source_moments(src, mean, s, sd));
+    specl_rng r;
+    specl_rng_seed(&r, 11);
+    CHECK_OK(specl_source_moments_mc(src, 40000, &r, ms, msd));
+    double worst = 0;
+    for (int i = 0; i < 36; i++) {
+        double e = fabs(ms[i] - s[i]) + fabs(msd[i] - sd[i]);
+        if (e > worst) worst = e;
+    }
+    CHECK(worst < 0.03);   /* entries are O(1) with sd ~ 1/sqrt(40000) = 0.005 */
+    CHECK(specl_source_moments_mc(src, 1, &r, ms, msd) == SPECL_EINVAL);
+    specl_source_free(src);
+}
+
+static int count_cb_(int a, int mi, int li, double phi, void *ctx) { (*(int *)ctx)++; return 0; }
+static int only_first_(int a, int mi, int li, void *ctx) { return a == 0 && mi == 0; }
+
+/* The procedure on a graph: the linear and table estimates match the theory engine; a λ whose
+ * covariance is singular is skipped (NaN), not fatal (at λ = 0.02 the L_λ minimizer of the table
+ * class gives its third direction variance 0: the regularizer is too weak to pay for it); the
+ * point filter runs a subset. */
+TEST(test_phim_procedure) {
+    specl_source *src = clusters_(8);
+    specl_model_spec arch[2] = { { .cls = "linear", .d = 8, .k = 1, .init_scale = 1 },
+                                 { .cls = "table", .d = 8, .k = 1, .init_scale = 1, .table_rows = src->n_support } };
+    const char *names[2] = { "linear", "table" };
+    int ms[2] = { 2, 3 };
+    double lambdas[2] = { 0.02, 1 };
+    specl_phim_spec s = { 0 };
+    s.train_src = s.test_src = src;
+    s.n_arch = 2; s.arch = arch; s.arch_names = names;
+    s.n_m = 2; s.ms = ms; s.n_lambda = 2; s.lambdas = lambdas;
+    s.train.loss.lambda = 1; s.train.opt.lr = 0.02; s.train.opt.beta1 = 0.9; s.train.opt.beta2 = 0.999;
+    s.train.opt.eps = 1e-8; s.train.opt.schedule = SPECL_SCHED_COSINE; s.train.steps = 3000; s.train.batch = 512;
+    s.eval_pairs = 1000; s.moment_pairs = 1000; s.exact_linear = s.exact_table = 1; s.seed = 3;
+    int calls = 0;
+    s.point_cb = count_cb_; s.point_ctx = &calls;
+    specl_phim_result r;
+    CHECK_OK(specl_phim_run(&s, &r));
+    CHECK(calls == 8);
+    CHECK(r.linear_exact_closed == 1);
+    for (int i = 0; i < 2; i++) {
+        CHECK_NEAR(r.best[i], r.linear_exact[i], 0.01 * r.linear_exact[i]);
+        CHECK_NEAR(r.best[2 + i], r.table_exact[i], 0.02 * r.table_exact[i]);
+        CHECK(r.best_lambda[2 + i] == 1);
+    }
+    CHECK(isnan(r.phi[(2 + 1) * 2 + 0]));   /* table, m = 3, λ = 0.02: a collapsed direction, skipped */
+    CHECK(r.exact[0] == 1 && r.exact[1] == 1);
+    cJSON *j = specl_phim_to_json(&s, &r);
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(j, "archs")) == 2);
+    cJSON_Delete(j);
+    specl_phim_result_free(&r);
+    s.point = only_first_; calls = 0;
+    s.exact_linear = s.exact_table = 0;
+    CHECK_OK(specl_phim_run(&s, &r));
+    CHECK(calls == 2 && isnan(r.best[1]) && isfinite(r.best[0]));
+    specl_phim_result_free(&r);
+    double bad = -1;
+    s.lambdas = &bad; s.n_lambda = 1;
+    CHECK(specl_phim_run(&s, &r) == SPECL_EINVAL);
+    specl_source_free(src);
+}
+
+RUN_TESTS(RUN(test_align_matches_definition); RUN(test_align_invariant_to_linear_maps); RUN(test_align_singular_and_errors);
+          RUN(test_phi_linear_moments); RUN(test_linear_map_source); RUN(test_moments_mc); RUN(test_phim_procedure))
