@@ -7,6 +7,8 @@
 #   make test-asan    the test suite under -fsanitize=address,undefined
 #   make fuzz         install clang, build the libFuzzer targets of tests/fuzz/ into build-fuzz/ and
 #                     run each for FUZZ_SECONDS (see tests/fuzz/README.md)
+#   make bench        install PyTorch (bench-deps), build bench/bench_specl.c into $(BUILD)/bench/, run
+#                     specl against PyTorch on the CPU into bench/results.json (bench/README.md)
 #   make clean
 
 CC      ?= cc
@@ -152,3 +154,22 @@ $(FUZZ_BUILD)/fuzz_config: $(FUZZ_CLI_OBJ)
 
 $(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libspecl.a $(wildcard include/specl/*.h src/cli/config.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -fsanitize=fuzzer -o $@ $(filter %.c,$^) $(filter %.o,$^) $(filter %.a,$^) $(FUZZ_LDLIBS)
+
+# ---- benchmark against PyTorch (bench/README.md); not part of `make test` ----
+# bench-deps installs python3-torch (SPECL_BENCH=1); BENCH_FLAGS passes options to bench/run.py,
+# e.g. BENCH_FLAGS="--only mlp-lambda,cnn --out /tmp/r.json" or BENCH_FLAGS=--quick.
+BENCH_FLAGS ?=
+.PHONY: bench bench-deps bench-build
+
+bench-deps:
+	@SPECL_BENCH=1 bash scripts/setup-deps.sh
+
+bench-build: $(BUILD)/bench/bench_specl
+
+$(BUILD)/bench/bench_specl: bench/bench_specl.c $(BUILD)/libspecl.a $(wildcard include/specl/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libspecl.a $(LDLIBS)
+
+bench: bench-deps
+	@$(MAKE) --no-print-directory bench-build
+	@bash bench/run.sh $(BUILD) $(BENCH_FLAGS)

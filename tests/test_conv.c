@@ -598,6 +598,36 @@ TEST(io_round_trip) {
     if (tmpdir_[0]) { remove(tmp_path_("cnn.safetensors")); remove(tmp_path_("cnn0.safetensors")); remove(tmp_path_("resnet.safetensors")); }
 }
 
+/* model.head: dense (→ head) ReLU dense (→ k) after the backbone; the features are the hidden layer;
+ * gradients check; the field survives a save/load round trip; a negative width is refused. */
+TEST(projection_head) {
+    specl_model_spec ms = { "cnn", 8 * 8 * 2, 3, 2, 0, 0, 1.0, 0, 0, 8, 8, 2, 2, 0, 0, 6 };
+    specl_model *m = NULL, *l = NULL;
+    CHECK_OK(specl_model_create(&ms, 4, &m));
+    if (!m) return;
+    CHECK(specl_model_feature_dim(m) == 6 && strstr(specl_model_feature_name(m), "projection head (6)") != NULL);
+    const char *path = tmp_path_("head.safetensors");
+    specl_rng r;
+    specl_rng_seed(&r, 77);
+    init_random_(m, &r);
+    float x[4 * 128], a[4 * 3], b[4 * 3];
+    randn_(&r, x, sizeof x / sizeof *x, 1.0);
+    CHECK_OK(specl_model_save(m, &ms, path));
+    specl_model_spec ls;
+    CHECK_OK(specl_model_load(path, 4, &l, &ls));
+    CHECK(l && ls.head == 6);
+    if (l) {
+        CHECK_OK(specl_model_apply(m, 4, x, NULL, a));
+        CHECK_OK(specl_model_apply(l, 4, x, NULL, b));
+        CHECK(memcmp(a, b, sizeof a) == 0);
+    }
+    specl_model_free(l);
+    remove(path);
+    check_class_(m, 4, 524, "cnn head");
+    ms.head = -1;
+    CHECK(specl_model_create(&ms, 4, &m) == SPECL_EINVAL && strstr(specl_error_detail(), "model.head = -1") != NULL);
+}
+
 /* A conv weight of the wrong shape and a renamed running statistic are named in the error. */
 TEST(io_bad_tensors) {
     specl_model_spec ms = { "cnn", 4 * 4 * 1, 3, 1, 0, 0, 1.0, 0, 0, 4, 4, 1, 2, 0, 1 };
@@ -708,7 +738,7 @@ static void cleanup_(void) { if (tmpdir_[0]) rmdir(tmpdir_); }
 
 RUN_TESTS(
     RUN(conv_forward_direct); RUN(grad_conv2d); RUN(grad_avgpool_gap); RUN(grad_maxpool_relu); RUN(grad_batchnorm_train);
-    RUN(grad_batchnorm_eval); RUN(grad_residual_add); RUN(grad_cnn); RUN(grad_cnn_bn); RUN(grad_resnet); RUN(class_layouts);
+    RUN(grad_batchnorm_eval); RUN(grad_residual_add); RUN(grad_cnn); RUN(grad_cnn_bn); RUN(grad_resnet); RUN(projection_head); RUN(class_layouts);
     RUN(batchnorm_modes); RUN(features_all_classes); RUN(copy_backbone); RUN(io_round_trip); RUN(io_bad_tensors); RUN(errors);
     RUN(threads_bit_identical); cleanup_()
 )

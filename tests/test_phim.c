@@ -1,6 +1,6 @@
 /* Tests of the φ_m machinery: the whitened alignment (eval/align.c), the φ_m of the linear class
- * from moments, the linear-map source, sampled moments, and the procedure (experiments/phim.c)
- * against the exact φ_m of the theory engine. */
+ * from moments, sampled moments, full-batch moment training of the linear class, and the
+ * procedure (experiments/phim.c) against the exact φ_m of the theory engine. */
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -145,47 +145,6 @@ TEST(test_phi_linear_moments) {
     specl_source_free(src);
 }
 
-/* The mapped source draws the base's pairs (same stream) and maps them; moments map by congruence. */
-TEST(test_linear_map_source) {
-    specl_source *base = clusters_(3), *m = NULL;
-    double w[6] = { 1, 2, 0, 0, -1, 3 };   /* (2, 3) */
-    CHECK_OK(specl_source_linear_map(base, w, 2, &m));
-    CHECK(m->d == 2 && m->n_labelings == base->n_labelings);
-    specl_batch bb, bm;
-    CHECK_OK(specl_batch_alloc(&bb, 16, base));
-    CHECK_OK(specl_batch_alloc(&bm, 16, m));
-    specl_rng r1, r2;
-    specl_rng_seed(&r1, 9);
-    r2 = r1;
-    CHECK_OK(specl_source_sample(base, 16, &r1, &bb));
-    CHECK_OK(specl_source_sample(m, 16, &r2, &bm));
-    CHECK(memcmp(&r1, &r2, sizeof r1) == 0);
-    for (int i = 0; i < 32; i++)
-        for (int a = 0; a < 2; a++) {
-            double v = 0;
-            for (int b = 0; b < 3; b++) v += w[a * 3 + b] * bb.x[i * 3 + b];
-            CHECK_NEAR(bm.x[i * 2 + a], v, 1e-5);
-        }
-    CHECK(memcmp(bb.label, bm.label, sizeof(int32_t) * 16) == 0);
-    double mb[3], sb[9], sdb[9], mm[2], sm[4], sdm[4];
-    CHECK_OK(specl_source_moments(base, mb, sb, sdb));
-    CHECK_OK(specl_source_moments(m, mm, sm, sdm));
-    for (int a = 0; a < 2; a++)
-        for (int c = 0; c < 2; c++) {
-            double v = 0, vd = 0;
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++) { v += w[a * 3 + i] * sb[i * 3 + j] * w[c * 3 + j]; vd += w[a * 3 + i] * sdb[i * 3 + j] * w[c * 3 + j]; }
-            CHECK_NEAR(sm[a * 2 + c], v, 1e-9);
-            CHECK_NEAR(sdm[a * 2 + c], vd, 1e-9);
-        }
-    specl_batch_free(&bb); specl_batch_free(&bm);
-    specl_source_free(m);
-    w[1] = NAN;
-    CHECK(specl_source_linear_map(base, w, 2, &m) == SPECL_ENUMERIC && m == NULL);
-    CHECK(specl_source_linear_map(base, w, 0, &m) == SPECL_EINVAL);
-    specl_source_free(base);
-}
-
 /* Sampled moments converge to the closed form (within a few standard errors). */
 TEST(test_moments_mc) {
     specl_hypercube_params hp = { 6, 2, 0.5, 1.0, "x1", 1, "" };
@@ -203,6 +162,38 @@ TEST(test_moments_mc) {
     }
     CHECK(worst < 0.03);   /* entries are O(1) with sd ~ 1/sqrt(40000) = 0.005 */
     CHECK(specl_source_moments_mc(src, 1, &r, ms, msd) == SPECL_EINVAL);
+    specl_source_free(src);
+}
+
+/* Full-batch training on moments reaches the closed-form optimum L* of the linear class. */
+TEST(test_linear_moments_training) {
+    specl_hypercube_params hp = { 8, 3, 0.5, 1.0, "x1", 1, "" };
+    specl_source *src = NULL;
+    CHECK_OK(specl_hypercube_new(&hp, &src));
+    double mean[8], s[64], sd[64];
+    CHECK_OK(specl_source_moments(src, mean, s, sd));
+    specl_model_spec ms = { .cls = "linear", .d = 8, .k = 3, .init_scale = 1 };
+    specl_model *m = NULL;
+    CHECK_OK(specl_model_create(&ms, 16, &m));
+    specl_rng r;
+    specl_rng_seed(&r, 2);
+    specl_model_init(m, 1, &r);
+    specl_train_spec ts = { 0 };
+    ts.loss.kind = SPECL_LOSS_LAMBDA; ts.loss.lambda = 1;
+    ts.opt.lr = 0.01; ts.opt.beta1 = 0.9; ts.opt.beta2 = 0.999; ts.opt.eps = 1e-8; ts.opt.schedule = SPECL_SCHED_COSINE;
+    ts.steps = 3000;
+    CHECK_OK(specl_train_linear_moments(m, s, sd, &ts, NULL, NULL));
+    double lstar = 0, l = 0;
+    int exact = 0;
+    CHECK_OK(specl_linear_optimum(src, 3, 1.0, &lstar));
+    specl_rng pr;
+    specl_rng_seed(&pr, 3);
+    CHECK_OK(specl_population_loss(m, src, 1.0, 1000, &pr, &l, &exact));
+    CHECK(exact == 1);
+    CHECK_NEAR(l, lstar, 1e-5 * (fabs(lstar) > 0.1 ? fabs(lstar) : 0.1));
+    ts.loss.kind = SPECL_LOSS_SPECTRAL2021;
+    CHECK(specl_train_linear_moments(m, s, sd, &ts, NULL, NULL) == SPECL_EINVAL);
+    specl_model_free(m);
     specl_source_free(src);
 }
 
@@ -256,4 +247,4 @@ TEST(test_phim_procedure) {
 }
 
 RUN_TESTS(RUN(test_align_matches_definition); RUN(test_align_invariant_to_linear_maps); RUN(test_align_singular_and_errors);
-          RUN(test_phi_linear_moments); RUN(test_linear_map_source); RUN(test_moments_mc); RUN(test_phim_procedure))
+          RUN(test_phi_linear_moments); RUN(test_moments_mc); RUN(test_linear_moments_training); RUN(test_phim_procedure))

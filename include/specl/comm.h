@@ -1,8 +1,9 @@
-/* specl/comm.h: the communicator of data-parallel training (docs/mpi.md).
+/* specl/comm.h: the communicator of data-parallel training and of shared sweeps (docs/mpi.md).
  *
- * A communicator is the group of `size` processes (ranks) that train one model together: each
- * computes its share of a batch and the partial sums are added with an all-reduce. One struct,
- * two implementations:
+ * A communicator is the group of `size` processes (ranks) that train one model together (each
+ * computes its share of a batch and the partial sums are added with an all-reduce), or that share
+ * the independent points of a sweep (`specl reproduce`, `specl phim`: each runs its points and rank 0
+ * gathers the results). One struct, two implementations:
  *   single process  size 1, rank 0; every collective is the identity. What every program gets
  *                   that was not started by an MPI launcher, and the only one when specl was built
  *                   without MPI (SPECL_MPI undefined).
@@ -44,6 +45,16 @@ int specl_comm_allreduce_f(const specl_comm *c, float *x, size_t n);
 int specl_comm_agree(const specl_comm *c, int status, int *from);
 /* Copy `bytes` bytes of buf on rank `root` to every rank. */
 int specl_comm_bcast(const specl_comm *c, void *buf, size_t bytes, int root);
+/* Gather a byte buffer of any length from every rank on rank `root` (the results of a sweep whose
+ * points the ranks share). On root, *out holds the buffers of ranks 0, 1, ..., size − 1 one after
+ * the other (NUL-terminated after the last byte) and *lens (size entries) their lengths, both
+ * malloc'd for the caller to free; on the other ranks both are NULL. Single process: a copy of buf.
+ * If root cannot allocate, every rank returns SPECL_ENOMEM. */
+int specl_comm_gather_bytes(const specl_comm *c, const void *buf, size_t bytes, int root, char **out, size_t **lens);
 int specl_comm_barrier(const specl_comm *c);
+/* A barrier that waits asleep (polling every millisecond) instead of spinning as MPI's blocking calls
+ * do: for ranks that finished their share of a sweep and wait for the others, so they do not take
+ * the cores of the ranks still working (or of their OpenBLAS threads). */
+int specl_comm_barrier_idle(const specl_comm *c);
 
 #endif

@@ -278,11 +278,4 @@ int specl_images_stats(const specl_images *im, double mean[3], double std[3]);
 /* Image shape of an image source; SPECL_EINVAL for any other source. */
 int specl_source_image_shape(const specl_source *src, int *h, int *w, int *c);
 
-/* ---- a source through a fixed linear map (src/data/transform.c) ----
- * Every view x of `base` becomes W x, W (d_out, base->d) copied; ids and labels pass through;
- * moments (when base has them) and natural data are mapped; no support or graph. `base` is
- * borrowed and must outlive the new source. Used to train the linear class in whitened
- * coordinates (the same class: U'W is linear in x). */
-int specl_source_linear_map(const specl_source *base, const double *w, int d_out, specl_source **out);
-
 #endif

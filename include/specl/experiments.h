@@ -188,6 +188,7 @@ typedef struct specl_phim_spec {
     long eval_pairs;                           /* pairs for the alignment when no exact form */
     long moment_pairs;                         /* pairs for the linear moments when no closed form */
     int exact_linear, exact_table;             /* also compute the exact φ_m of these classes */
+    long linear_steps; double linear_lr;       /* the linear class's full-batch training (0: train's) */
     uint64_t seed;
     specl_step_cb step_cb; void *step_ctx;     /* training progress (may be NULL) */
     /* optional: run only the points where point() != 0 (spread a sweep over processes) */

@@ -96,6 +96,8 @@ typedef struct specl_model_spec {
     int channels;         /* cnn, resnet: base width (channels of the first convolution) */
     int blocks;           /* resnet: basic blocks per stage (1..64) */
     int bn;               /* cnn: batch norm after each convolution (0/1) */
+    int head;             /* cnn, resnet: width of a hidden ReLU layer in the projection head (0: the
+                             projection is one dense layer); the features are then that layer */
 } specl_model_spec;
 
 typedef struct specl_model {
@@ -122,7 +124,7 @@ typedef struct specl_model {
     int training;         /* 1 (default): batch norm uses and updates batch statistics */
     int last_training;    /* the mode of the last forward */
     double kappa;         /* lipschitz: κ (0: unconstrained) */
-    int h, w, c, channels, blocks, bn;  /* image classes: the spec's image fields (else 0) */
+    int h, w, c, channels, blocks, bn, head;  /* image classes: the spec's image fields (else 0) */
     char feature_name[96];
     int build_status;     /* construction: the first failing layer constructor's status */
 } specl_model;
@@ -172,7 +174,7 @@ int specl_model_is_affine(const specl_model *m);
  * tensor ("layer<i>.weight", "layer<i>.bias", "layer<i>.table", and for batch norm also
  * "layer<i>.running_mean", "layer<i>.running_var": dtype F32, shape, data_offsets; conv2d weights
  * have shape (c_out, kh, kw, c_in)) and "__metadata__" with the class spec (class, d, k, depth,
- * width, table_rows, kappa, filter, and for image classes h, w, c, channels, blocks, bn), then
+ * width, table_rows, kappa, filter, and for image classes h, w, c, channels, blocks, bn, head), then
  * the raw little-endian data: the parameters in layer order, then the buffers. Written
  * atomically. Loading rebuilds the model from the metadata (absent image keys read as 0) and
  * names every missing, unexpected or mis-shaped tensor. */

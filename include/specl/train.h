@@ -166,6 +166,12 @@ void specl_train_state_free(specl_train_state *s);
 int specl_train_run(specl_model *m, const specl_source *src, const specl_train_spec *ts, specl_train_state *s,
                     specl_step_cb cb, void *ctx);
 
+/* Full-batch training of a linear model (f = Ux, no bias) on L_λ of a sample given by its moments
+ * Σ (d,d) = ½E[x₁x₁ᵀ + x₂x₂ᵀ] and Σ_Δ (d,d) = E[(x₁ − x₂)(x₁ − x₂)ᵀ] (src/train/moments_train.c):
+ * ts->steps steps of ts->opt on the exact gradient 2UΣ_Δ + 4λ(UΣUᵀ − I)UΣ; ts->batch is unused. */
+int specl_train_linear_moments(specl_model *m, const double *sigma, const double *sigma_delta, const specl_train_spec *ts,
+                               specl_step_cb cb, void *ctx);
+
 /* ---- checkpoints ----
  * DIR/ckpt-<step>/encoder.safetensors (the weights, model.h) and DIR/ckpt-<step>/state.bin: magic
  * "SPECLST1", u32 version 1, u32 header bytes, then little-endian i64 step, i64 total steps,

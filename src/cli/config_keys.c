@@ -92,6 +92,8 @@ const specl_cfg_key specl_cfg_keys[] = {
      "cnn, resnet: channels of the first convolution (doubled at each further block or stage)"},
     {"model", "blocks", SPECL_CFG_INT, "1", 1, 64, NULL, "resnet: residual blocks per stage (3 stages)"},
     {"model", "bn", SPECL_CFG_BOOL, "0", NO_RANGE, NULL, "cnn: batch normalization after each convolution"},
+    {"model", "head", SPECL_CFG_INT, "0", 0, 65536, NULL,
+     "cnn, resnet: width of a hidden ReLU layer in the projection head (0: one dense layer); the probed features are then that layer"},
 
     /* train: loss, optimizer, schedule */
     {"train", "loss", SPECL_CFG_ENUM, "lambda", NO_RANGE, "lambda|spectral2021",
@@ -165,6 +167,11 @@ const specl_cfg_key specl_cfg_keys[] = {
      "augmentation pairs of test images the whitened alignment is averaged over (when it has no exact form)"},
     {"phim", "moment_pairs", SPECL_CFG_INT, "100000", 2, 1e9, NULL,
      "pairs for the pixel moments of the exact linear phi_m (when the source has no closed form)"},
+    {"phim", "linear_steps", SPECL_CFG_INT, "1000", 0, 1e9, NULL,
+     "steps of the linear class's full-batch training on its sample's moments (0: train.steps)"},
+    {"phim", "linear_lr", SPECL_CFG_DOUBLE, "0.01", 0, 100, NULL, "learning rate of that training (0: train.lr)"},
+    {"phim", "eval_split", SPECL_CFG_ENUM, "test", NO_RANGE, "test|train",
+     "images: the split whose augmentation pairs the whitening, the alignment and the exact linear phi_m use (the paper: test)"},
     {"phim", "exact", SPECL_CFG_BOOL, "1", NO_RANGE, NULL, "also compute the exact phi_m of the linear (and, on graphs, table) class"},
 
     /* claim: settings of one claim check of `specl reproduce` (one experiments/ file each) */

@@ -48,7 +48,9 @@ static const char *usage_ =
     "  --help     this text and every config key with its default and range\n"
     "  --version  print the version\n"
     "\n"
-    "The same seed and thread count give bit-identical results.\n";
+    "Under mpirun -np P: train is data-parallel (one model, each rank a share of every batch);\n"
+    "reproduce and phim deal their claim files / points to the ranks and rank 0 writes the same results\n"
+    "as one process (docs/mpi.md). The same seed and thread count give bit-identical results.\n";
 
 static int help_(void) {
     specl_config c;
@@ -92,8 +94,9 @@ static void passive_omp_(char **argv) {
 }
 
 /* Under an MPI launcher (docs/mpi.md) MPI is initialized here, and only here, before the command and
- * finalized after it; a plain run never touches MPI. `specl train` is the one data-parallel command:
- * the others refuse more than one rank rather than run P copies that write the same files. */
+ * finalized after it; a plain run never touches MPI. `specl train` is data-parallel, `specl reproduce`
+ * and `specl phim` share their sweeps' points over the ranks; the others refuse more than one rank
+ * rather than run P copies that write the same files. */
 int main(int argc, char **argv) {
     passive_omp_(argv);
     if (!specl_comm_launched()) return command_(argc, argv);
@@ -107,9 +110,10 @@ int main(int argc, char **argv) {
     specl_comm w;
     specl_comm_world(&w);
     int rc = 2;
-    if (w.size == 1 || !strcmp(cmd, "train")) rc = command_(argc, argv);
+    if (w.size == 1 || !strcmp(cmd, "train") || !strcmp(cmd, "reproduce") || !strcmp(cmd, "phim")) rc = command_(argc, argv);
     else if (w.rank == 0)
-        fprintf(stderr, "specl: only `specl train` runs on several MPI ranks (this is '%s' on %d ranks); run it without mpirun\n", cmd, w.size);
+        fprintf(stderr, "specl: only `specl train`, `specl reproduce` and `specl phim` run on several MPI ranks (this is '%s' on %d "
+                "ranks); run it without mpirun\n", cmd, w.size);
     MPI_Finalize();
     return rc;
 #else

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "sweep.h"
 #include "specl/report.h"
 
 /* Comma-separated list of numbers into v (at most cap); SPECL_EINVAL naming the key. */
@@ -83,6 +84,8 @@ int cli_phim_spec(const specl_config *c, const specl_source *train, const specl_
     s->eval_pairs = (long)specl_config_int(c, "phim.eval_pairs");
     s->moment_pairs = (long)specl_config_int(c, "phim.moment_pairs");
     s->exact_linear = s->exact_table = specl_config_bool(c, "phim.exact");
+    s->linear_steps = (long)specl_config_int(c, "phim.linear_steps");
+    s->linear_lr = specl_config_double(c, "phim.linear_lr");
     s->seed = (uint64_t)specl_config_int(c, "seed");
     return specl_phim_check(s);
 }
@@ -110,18 +113,65 @@ int cli_phim_quick(specl_config *c, int full) {
     return st;
 }
 
-typedef struct progress_ { const specl_phim_spec *s; int quiet; double t0; } progress_;
+typedef struct progress_ { const specl_phim_spec *s; int quiet; double t0; const cli_sweep *w; } progress_;
+
+/* The flat index of a point: (a·n_m + mi)·n_lambda + li. */
+static size_t point_index_(const specl_phim_spec *s, int a, int mi, int li) {
+    return ((size_t)a * s->n_m + mi) * s->n_lambda + li;
+}
+
+/* Under mpirun point p runs on rank p mod P (sweep.h); one process runs them all. */
+static int point_mine_(int a, int mi, int li, void *ctx) {
+    progress_ *p = ctx;
+    return cli_sweep_mine(p->w, point_index_(p->s, a, mi, li));
+}
 
 static int point_cb_(int a, int mi, int li, double phi, void *ctx) {
     progress_ *p = ctx;
     if (!p->quiet) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
-        fprintf(stderr, "  [%6.0f s] %-8s m = %-4d lambda = %-6g phi = %s%.5g\n", (double)t.tv_sec + 1e-9 * t.tv_nsec - p->t0,
+        char rank[40] = "";
+        if (p->w->comm.size > 1) snprintf(rank, sizeof rank, " (MPI rank %d of %d)", p->w->comm.rank, p->w->comm.size);
+        fprintf(stderr, "  [%6.0f s] %-8s m = %-4d lambda = %-6g phi = %s%.5g%s\n", (double)t.tv_sec + 1e-9 * t.tv_nsec - p->t0,
                 p->s->arch_names[a], p->s->ms[mi], p->s->lambdas[li], isfinite(phi) ? "" : "(skipped: singular covariance) ",
-                isfinite(phi) ? phi : 0.0);
+                isfinite(phi) ? phi : 0.0, rank);
     }
     return 0;
+}
+
+/* Every rank's points to rank 0: each sends its φ and seconds of every point (n_pts each) and its
+ * exactness flags (n_arch), as doubles; rank 0 keeps point p from rank p mod P, the one that ran it
+ * (so "not run here" never mixes with "skipped", which is a NAN φ), and an architecture's alignment
+ * is exact if it was on every rank. The exact rows and the pretraining times stay rank 0's own: every
+ * rank computes them the same way. One process: its own results, unchanged. */
+static int gather_points_(const cli_sweep *w, const specl_phim_spec *s, specl_phim_result *r) {
+    size_t np = (size_t)s->n_arch * s->n_m * s->n_lambda, nd = 2 * np + (size_t)s->n_arch;
+    double *mine = malloc(sizeof(double) * nd);
+    for (size_t i = 0; mine && i < np; i++) { mine[i] = r->phi[i]; mine[np + i] = r->seconds[i]; }
+    for (int a = 0; mine && a < s->n_arch; a++) mine[2 * np + a] = r->exact[a];
+    char *all = NULL;
+    size_t *lens = NULL;   /* every rank sends, even nothing (rank 0 then refuses the short record) */
+    int st = specl_comm_gather_bytes(&w->comm, mine, mine ? sizeof(double) * nd : 0, 0, &all, &lens);
+    free(mine);
+    if (st || w->comm.rank != 0) { free(all); free(lens); return st; }
+    size_t at = 0, *from = malloc(sizeof *from * (size_t)w->comm.size);
+    if (!from) st = specl_error(SPECL_ENOMEM, "phim: gathering from %d ranks", w->comm.size);
+    for (int q = 0; q < w->comm.size && !st; at += lens[q++]) {
+        from[q] = at;
+        if (lens[q] != sizeof(double) * nd)
+            st = specl_error(SPECL_ENOMEM, "phim: MPI rank %d sent %zu bytes of results, expected %zu", q, lens[q], sizeof(double) * nd);
+    }
+    for (size_t p = 0; p < np && !st; p++) {   /* records start at multiples of 8 bytes of a malloc'd block */
+        const double *v = (const double *)(all + from[p % (size_t)w->comm.size]);
+        r->phi[p] = v[p];
+        r->seconds[p] = v[np + p];
+    }
+    for (int q = 0; q < w->comm.size && !st; q++)
+        for (int a = 0; a < s->n_arch; a++)
+            if (((const double *)(all + from[q]))[2 * np + (size_t)a] == 0) r->exact[a] = 0;
+    free(from); free(all); free(lens);
+    return st;
 }
 
 static int write_text_(const char *dir, const char *name, const specl_str *s) {
@@ -166,39 +216,54 @@ static int write_tables_(const char *dir, const specl_phim_spec *s, const specl_
     return st;
 }
 
+/* Under mpirun (docs/mpi.md) the points are dealt to the ranks (point_mine_); every rank sets up the
+ * same spec and pretrains the architectures itself (deterministic), rank 0 gathers the points and
+ * alone writes. */
 int cli_phim(int argc, char **argv) {
+    cli_sweep w;
+    cli_sweep_begin(&w, "phim");
+    int lead = w.comm.rank == 0, loaded = 0, st = SPECL_OK;
     cli_args a;
-    int rc = cli_parse_args("phim", argc, argv, "-c --set --out --quick --quiet", 0, &a);
-    if (rc) return rc;
-    if (!a.out) { fprintf(stderr, "specl phim: missing --out DIR\n"); return 2; }
     specl_config c;
-    cli_args b = a;
-    b.n_sets = 0;
-    if ((rc = cli_load_config("phim", &b, &c))) { specl_config_free(&c); return rc; }
-    int st = a.quick ? cli_phim_quick(&c, 1) : SPECL_OK;
-    for (int i = 0; i < a.n_sets && !st; i++) st = specl_config_set(&c, a.sets[i]);
-    if (st) { rc = cli_fail("phim", st); specl_config_free(&c); return rc; }
-    cli_apply_threads(&c);
+    int rc = cli_parse_args("phim", argc, argv, "-c --set --out --quick --quiet", 0, &a);
+    if (!rc && !a.out) { fprintf(stderr, "specl phim: missing --out DIR\n"); rc = 2; }
+    if (!rc) {
+        cli_args b = a;
+        b.n_sets = 0;
+        rc = cli_load_config("phim", &b, &c);
+        loaded = 1;
+    }
+    if (!rc && a.quick) st = cli_phim_quick(&c, 1);
+    for (int i = 0; !rc && i < a.n_sets && !st; i++) st = specl_config_set(&c, a.sets[i]);
+    if (!rc && !st) cli_apply_threads(&c);
     specl_source *tr = NULL, *te = NULL;
-    const char *kind = specl_config_str(&c, "data.kind");
-    int img = cli_is_image_kind(kind);
-    st = img ? cli_image_source(&c, 1, &tr) : cli_make_source(&c, &tr);
-    if (!st) st = img ? cli_image_source(&c, 0, &te) : cli_make_source(&c, &te);
+    if (!rc && !st) {
+        int img = cli_is_image_kind(specl_config_str(&c, "data.kind"));
+        st = img ? cli_image_source(&c, 1, &tr) : cli_make_source(&c, &tr);
+        if (!st) st = img ? cli_image_source(&c, strcmp(specl_config_str(&c, "phim.eval_split"), "train") == 0, &te)
+                      : cli_make_source(&c, &te);
+    }
     cli_phim_store store;
     specl_phim_spec s;
-    if (!st) st = cli_phim_spec(&c, tr, te, &store, &s);
-    progress_ pr = { &s, a.quiet, 0 };
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    pr.t0 = (double)t0.tv_sec + 1e-9 * t0.tv_nsec;
-    s.point_cb = point_cb_;
-    s.point_ctx = &pr;
+    if (!rc && !st) st = cli_phim_spec(&c, tr, te, &store, &s);
     char fig[4200];
-    snprintf(fig, sizeof fig, "%s/fig", a.out);
-    if (!st) st = cli_mkdirs(fig);   /* fails early, before hours of training, on an unusable --out */
+    if (!rc) snprintf(fig, sizeof fig, "%s/fig", a.out);
+    if (!rc && !st && lead) st = cli_mkdirs(fig);   /* fails early, before hours of training, on an unusable --out */
     specl_phim_result r = { 0 };
-    if (!st) st = specl_phim_run(&s, &r);
-    if (!st) {
+    rc = cli_sweep_agree(&w, rc, st);
+    progress_ pr = { &s, a.quiet, 0, &w };
+    if (!rc) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        pr.t0 = (double)t0.tv_sec + 1e-9 * t0.tv_nsec;
+        s.point = point_mine_;
+        s.point_cb = point_cb_;
+        s.point_ctx = &pr;
+        rc = cli_sweep_agree(&w, 0, specl_phim_run(&s, &r));   /* a rank that failed stopped its points early */
+    }
+    if (!rc && (st = gather_points_(&w, &s, &r)) && !lead) rc = cli_sweep_exit_status(st);   /* rank 0 reports */
+    if (!rc && lead && !st) {
+        specl_phim_reduce(&r, s.lambdas);
         cJSON *root = specl_phim_to_json(&s, &r);
         specl_str cfg = { 0 };
         specl_config_render(&c, &cfg);
@@ -219,8 +284,10 @@ int cli_phim(int argc, char **argv) {
         int anyl = 0;
         for (int i = 0; i < s.n_m; i++) anyl |= isfinite(r.linear_exact[i]);
         if (anyl) specl_fig_series(f, "linear (exact)", x, r.linear_exact, s.n_m, "lines");
-        specl_fig_log(f, 1, 0);
-        if (!st) st = specl_report_figure_write(f, fig);
+        if (s.n_m > 1) specl_fig_log(f, 1, 0);
+        /* The tables are the result; a plot gnuplot cannot draw is reported, not fatal. */
+        if (!st && specl_report_figure_write(f, fig) != SPECL_OK)
+            fprintf(stderr, "specl phim: warning: no plot: %s\n", specl_error_detail());
         cJSON_Delete(tmp.figures);
         free(txt);
         specl_str_free(&cfg);
@@ -231,6 +298,7 @@ int cli_phim(int argc, char **argv) {
     specl_phim_result_free(&r);
     specl_source_free(tr);
     specl_source_free(te);
-    specl_config_free(&c);
+    if (loaded) specl_config_free(&c);
+    if (rc) return rc;
     return st ? cli_fail("phim", st) : 0;
 }

@@ -1,9 +1,11 @@
 /* `specl reproduce`: run every claim config of experiments/ (or --only some), write
  * DIR/results.json ({"claims", "settings", "versions"}), then the report rendered from the claim
  * records (specl/report.h: DIR/report.md, DIR/index.html, DIR/fig/). Exit status 0 when every
- * claim ran (holds or not is in the records), 1 when a claim could not be measured. */
+ * claim ran (holds or not is in the records), 1 when a claim could not be measured. Under mpirun
+ * the claim files are shared by the ranks (sweep.h, docs/mpi.md). */
 #include <cblas.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "sweep.h"
 #include "specl/report.h"
 
 /* The training spec of a claim, unresolved: claims sweep lambda and resolve the budget per value. */
@@ -111,7 +114,9 @@ static int quick_(specl_config *c) {
     return st;
 }
 
-static int run_one_(const char *path, const cli_args *a, int quick, cJSON *claims, cJSON *settings, int *n_hold) {
+/* Under mpirun, `rank` names this rank in the progress lines ("" for one process). Returns 0, a
+ * status to report, or minus the exit status of a config error already reported. */
+static int run_one_(const char *path, const cli_args *a, int quick, const char *rank, cJSON *claims, cJSON *settings) {
     specl_config c;
     cli_args b = *a;
     b.config = path;
@@ -121,13 +126,13 @@ static int run_one_(const char *path, const cli_args *a, int quick, cJSON *claim
     int phim = !rc && (!strcmp(specl_config_str(&c, "claim.procedure"), "phim") || !strcmp(specl_config_str(&c, "claim.id"), "C17"));
     if (!rc && quick && phim && !st) st = cli_phim_quick(&c, 0);
     for (int i = 0; i < a->n_sets && !rc && !st; i++) st = specl_config_set(&c, a->sets[i]);
-    if (!rc && st) rc = cli_fail("reproduce", st);
-    if (!rc) cli_apply_threads(&c);
-    st = SPECL_OK;
-    if (rc) { specl_config_free(&c); return -rc; }
+    if (rc || st) { specl_config_free(&c); return rc ? -rc : st; }   /* st (a bad --set): reported once by rank 0 */
+    cli_apply_threads(&c);
     specl_source *src = NULL, *test = NULL;
     st = cli_make_source(&c, &src);
-    if (!st && phim) st = cli_is_image_kind(specl_config_str(&c, "data.kind")) ? cli_image_source(&c, 0, &test) : cli_make_source(&c, &test);
+    if (!st && phim) st = cli_is_image_kind(specl_config_str(&c, "data.kind"))
+                      ? cli_image_source(&c, strcmp(specl_config_str(&c, "phim.eval_split"), "train") == 0, &test)
+                      : cli_make_source(&c, &test);
     specl_train_spec ts;
     if (!st) st = cli_train_spec(&c, &ts);
     if (!st && !strcmp(specl_config_str(&c, "claim.id"), "none"))
@@ -136,7 +141,7 @@ static int run_one_(const char *path, const cli_args *a, int quick, cJSON *claim
     int tty = isatty(2);
     clock_t t0 = clock();
     if (!st) {
-        fprintf(stderr, "%s (%s)\n", specl_config_str(&c, "claim.id"), path);
+        fprintf(stderr, "%s (%s%s)\n", specl_config_str(&c, "claim.id"), path, rank);
         if (phim) {
             cli_phim_store store;
             specl_phim_spec ps;
@@ -160,8 +165,8 @@ static int run_one_(const char *path, const cli_args *a, int quick, cJSON *claim
         if (tty) fprintf(stderr, "\r%60s\r", "");
     }
     if (!st) {
-        fprintf(stderr, "  %s: %s (%.1f s cpu)\n", rec.holds ? "holds" : "FAILS", rec.measured, (double)(clock() - t0) / CLOCKS_PER_SEC);
-        *n_hold += rec.holds;
+        fprintf(stderr, "  %s%s%s: %s (%.1f s cpu%s)\n", rank[0] ? rec.id : "", rank[0] ? " " : "",   /* ranks interleave: name it */
+                rec.holds ? "holds" : "FAILS", rec.measured, (double)(clock() - t0) / CLOCKS_PER_SEC, rank);
         cJSON_AddItemToArray(claims, specl_claim_to_json(&rec));
         specl_str s = { 0 };
         specl_config_render(&c, &s);
@@ -210,51 +215,124 @@ static int only_match_(const char *only, const char *id) {
     return 0;
 }
 
-int cli_reproduce(int argc, char **argv) {
-    cli_args a;
-    int rc = cli_parse_args("reproduce", argc, argv, "--only --experiments --set --out --quick", 0, &a);
+/* Flags and the sorted claim files (--only applied); the exit status of a failure, reported. */
+static int files_(int argc, char **argv, cli_args *a, char **files, int *n) {
+    *n = 0;
+    int rc = cli_parse_args("reproduce", argc, argv, "--only --experiments --set --out --quick", 0, a);
     if (rc) return rc;
-    if (!a.out) { fprintf(stderr, "specl reproduce: missing --out DIR\n"); return 2; }
-    const char *exp = a.experiments ? a.experiments : "experiments";
+    if (!a->out) { fprintf(stderr, "specl reproduce: missing --out DIR\n"); return 2; }
+    const char *exp = a->experiments ? a->experiments : "experiments";
     DIR *dir = opendir(exp);
     if (!dir) { fprintf(stderr, "specl reproduce: %s: cannot open the experiments directory (run from the repository root or pass --experiments DIR)\n", exp); return 2; }
-    char *files[256];
-    int n = 0;
-    for (struct dirent *e; (e = readdir(dir)) && n < 256;) {
+    for (struct dirent *e; (e = readdir(dir)) && *n < 256;) {
         size_t l = strlen(e->d_name);
         if (l > 4 && !strcmp(e->d_name + l - 4, ".ini")) {
             char id[64];
             snprintf(id, sizeof id, "%.*s", (int)(l - 4), e->d_name);
-            if (a.only && !only_match_(a.only, id)) continue;
-            files[n] = malloc(strlen(exp) + l + 2);
-            sprintf(files[n++], "%s/%s", exp, e->d_name);
+            if (a->only && !only_match_(a->only, id)) continue;
+            files[*n] = malloc(strlen(exp) + l + 2);
+            sprintf(files[(*n)++], "%s/%s", exp, e->d_name);
         }
     }
     closedir(dir);
-    qsort(files, (size_t)n, sizeof *files, cmp_str_);
-    if (n == 0) { fprintf(stderr, "specl reproduce: no experiment matches in %s%s%s\n", exp, a.only ? " for --only " : "", a.only ? a.only : ""); return 2; }
+    qsort(files, (size_t)*n, sizeof *files, cmp_str_);
+    if (*n == 0) { fprintf(stderr, "specl reproduce: no experiment matches in %s%s%s\n", exp, a->only ? " for --only " : "", a->only ? a->only : ""); return 2; }
+    return 0;
+}
+
+/* Rank 0: the records of every rank (text from specl_comm_gather_bytes: rank r's {"claims",
+ * "settings"} at lens[r]) into claims and settings in file order: file i is record i / P of rank
+ * i mod P. One process goes the same way, so its results are those of P ranks by construction. */
+static int merge_(const char *all, const size_t *lens, int size, int n, cJSON *claims, cJSON *settings) {
+    cJSON **part = calloc((size_t)size, sizeof *part);
+    int st = part ? SPECL_OK : specl_error(SPECL_ENOMEM, "reproduce: records of %d ranks", size);
+    for (int r = 0; r < size && !st; all += lens[r++])
+        if (!(part[r] = cJSON_ParseWithLength(all, lens[r])))
+            st = specl_error(SPECL_EFORMAT, "reproduce: the records of MPI rank %d could not be read back", r);
+    for (int i = 0; i < n && !st; i++) {
+        cJSON *c = cJSON_GetObjectItemCaseSensitive(part[i % size], "claims");
+        cJSON *s = cJSON_GetObjectItemCaseSensitive(part[i % size], "settings");
+        cJSON *rec = c ? c->child : NULL, *set = s ? s->child : NULL;
+        if (!rec || !set || !set->string) { st = specl_error(SPECL_EFORMAT, "reproduce: MPI rank %d sent fewer records than files", i % size); break; }
+        cJSON_AddItemToArray(claims, cJSON_DetachItemViaPointer(c, rec));
+        cJSON_DetachItemViaPointer(s, set);
+        cJSON_AddItemToObject(settings, set->string, set);   /* copies the key before freeing the old one */
+    }
+    for (int r = 0; part && r < size; r++) cJSON_Delete(part[r]);
+    free(part);
+    return st;
+}
+
+/* Every rank must deal the same list of files, but on a cluster each reads the experiments directory
+ * on its own node: rank 0's status and an FNV-1a hash of its names go to every rank, which compares
+ * them with its own. A collective: every rank calls it, whatever its status rc. */
+static int same_files_(const specl_comm *comm, int rc, char *const *files, int n, const cli_args *a) {
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < n; i++)
+        for (const char *c = files[i];; c++) {
+            h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+            if (!*c) break;
+        }
+    uint64_t zero[2] = { (uint64_t)rc, h };
+    int st = specl_comm_bcast(comm, zero, sizeof zero, 0);
+    if (st || rc || zero[0] || zero[1] == h) return st;
+    return specl_error(SPECL_EINVAL, "%s: the claim files differ from those MPI rank 0 found (each rank reads the "
+                       "experiments directory on its own node)", a->experiments ? a->experiments : "experiments");
+}
+
+/* Under mpirun (docs/mpi.md) the claim files are dealt to the ranks, file i to rank i mod P; each
+ * rank runs its own, every rank agrees on the outcome, and rank 0 gathers the records in file order
+ * and alone writes results.json and the report. */
+int cli_reproduce(int argc, char **argv) {
+    cli_sweep w;
+    cli_sweep_begin(&w, "reproduce");
+    int lead = w.comm.rank == 0, n = 0;
+    cli_args a;
+    char *files[256];
+    int rc = files_(argc, argv, &a, files, &n);
+    /* an unusable --out fails before any claim runs; it is rank 0's to write */
+    int st = !rc && lead ? out_usable_(a.out) : SPECL_OK;
+    int same = same_files_(&w.comm, rc, files, n, &a);   /* every rank calls it */
+    if (!st) st = same;
+    if ((rc = cli_sweep_agree(&w, rc, st))) {
+        for (int i = 0; i < n; i++) free(files[i]);
+        return rc;
+    }
+    char rank[48] = "";
+    if (w.comm.size > 1) snprintf(rank, sizeof rank, ", MPI rank %d of %d", w.comm.rank, w.comm.size);
+    cJSON *mine = cJSON_CreateObject(), *mc = cJSON_AddArrayToObject(mine, "claims"), *ms = cJSON_AddObjectToObject(mine, "settings");
+    for (int i = 0; i < n && !st && !rc; i++)
+        if (cli_sweep_mine(&w, (size_t)i)) {
+            st = run_one_(files[i], &a, a.quick, rank, mc, ms);
+            if (st < 0) { rc = -st; st = SPECL_OK; }   /* reported (a config file's error) */
+        }
+    for (int i = 0; i < n; i++) free(files[i]);
+    if ((rc = cli_sweep_agree(&w, rc, st))) { cJSON_Delete(mine); return rc; }
+    char *txt = cJSON_PrintUnformatted(mine), *all = NULL;
+    cJSON_Delete(mine);
+    size_t *lens = NULL;
+    /* every rank sends, even a record it could not print (empty: rank 0 then fails to read it) */
+    st = specl_comm_gather_bytes(&w.comm, txt ? txt : "", txt ? strlen(txt) : 0, 0, &all, &lens);
+    free(txt);
+    if (!lead) { free(all); return st ? cli_sweep_exit_status(st) : 0; }   /* rank 0 reports */
     cJSON *root = cJSON_CreateObject(), *claims = cJSON_AddArrayToObject(root, "claims");
     cJSON *settings = cJSON_AddObjectToObject(root, "settings"), *ver = cJSON_AddObjectToObject(root, "versions");
     cJSON_AddStringToObject(ver, "specl", SPECL_VERSION);
     cJSON_AddStringToObject(ver, "openblas", openblas_get_config());
     cJSON_AddBoolToObject(root, "quick", a.quick);
-    int st = out_usable_(a.out), n_hold = 0;   /* an unusable --out fails before any claim runs */
-    if (st) {
-        for (int i = 0; i < n; i++) free(files[i]);
-        cJSON_Delete(root);
-        return cli_fail("reproduce", st);
-    }
-    for (int i = 0; i < n && !st; i++) st = run_one_(files[i], &a, a.quick, claims, settings, &n_hold);
-    for (int i = 0; i < n; i++) free(files[i]);
-    if (st < 0) { cJSON_Delete(root); return -st; }
+    if (!st) st = merge_(all, lens, w.comm.size, n, claims, settings);
+    free(all);
+    free(lens);
     char path[4200];
     if (!st) st = cli_mkdirs(a.out);
-    char *txt = cJSON_Print(root);
+    txt = st ? NULL : cJSON_Print(root);
+    if (!st && !txt) st = specl_error(SPECL_ENOMEM, "reproduce: results.json");
     snprintf(path, sizeof path, "%s/results.json", a.out);
     if (!st) st = specl_write_file_atomic(path, txt, strlen(txt));
     free(txt);
     if (!st) st = specl_report_write(root, a.out);   /* report.md, index.html, fig/ */
-    int total = cJSON_GetArraySize(claims);
+    int total = cJSON_GetArraySize(claims), n_hold = 0;
+    for (cJSON *c = claims->child; c; c = c->next) n_hold += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "holds"));
     cJSON_Delete(root);
     if (st) return cli_fail("reproduce", st);
     printf("specl reproduce: %d of %d claims hold; results in %s/results.json, report in %s/index.html and %s/report.md\n",

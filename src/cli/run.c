@@ -194,6 +194,7 @@ int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_s
     ms->channels = (int)specl_config_int(c, "model.channels");
     ms->blocks = (int)specl_config_int(c, "model.blocks");
     ms->bn = specl_config_bool(c, "model.bn");
+    ms->head = (int)specl_config_int(c, "model.head");
     if (specl_source_image_shape(src, &ms->h, &ms->w, &ms->c) != SPECL_OK) {
         ms->h = ms->w = ms->c = 0;
         specl_error_clear();

@@ -15,10 +15,27 @@ static int check_image_(const specl_model_spec *s) {
                            s->cls, s->h, s->w, s->c, (long long)s->h * s->w * s->c, s->d);
     if (s->channels < 1 || s->channels > MAX_WIDTH)
         return specl_error(SPECL_EINVAL, "model.channels = %d: expected 1 <= channels <= %d", s->channels, MAX_WIDTH);
+    if (s->head < 0 || s->head > MAX_WIDTH)
+        return specl_error(SPECL_EINVAL, "model.head = %d: expected 0 <= head <= %d", s->head, MAX_WIDTH);
     return SPECL_OK;
 }
 
-/* depth blocks of conv 3×3 (channels·2^i) [BN] ReLU maxpool 2×2, then dense to k. */
+/* The projection to k on layer t, whose output is named `name` as the features: one dense layer,
+ * or with s->head > 0 dense (→ head) ReLU dense (→ k), whose hidden layer is then the features
+ * (as in HaoChen et al. 2021, whose MLP head is part of the probed backbone's output side). */
+static int projection_(specl_model *m, const specl_model_spec *s, int t, const char *name) {
+    if (m->build_status) return m->build_status;
+    snprintf(m->feature_name, sizeof m->feature_name, "%s", name);
+    if (s->head > 0) {
+        t = specl_add_dense_(m, t, s->head, 1);
+        t = specl_add_relu_(m, t);
+        snprintf(m->feature_name, sizeof m->feature_name, "hidden layer of the projection head (%d)", s->head);
+    }
+    specl_add_dense_(m, t, s->k, 1);
+    return m->build_status;
+}
+
+/* depth blocks of conv 3×3 (channels·2^i) [BN] ReLU maxpool 2×2, then the projection to k. */
 int specl_build_cnn_(specl_model *m, const specl_model_spec *s) {
     int st = check_image_(s);
     if (st) return st;
@@ -41,10 +58,9 @@ int specl_build_cnn_(specl_model *m, const specl_model_spec *s) {
     }
     if (m->build_status) return m->build_status;
     const specl_layer *last = &m->layers[t];
-    snprintf(m->feature_name, sizeof m->feature_name, "flattened output of conv block %d (%dx%dx%d = %d)", s->depth,
-             last->oh, last->ow, last->oc, last->out);
-    specl_add_dense_(m, t, s->k, 1);
-    return m->build_status;
+    char name[128];
+    snprintf(name, sizeof name, "flattened output of conv block %d (%dx%dx%d = %d)", s->depth, last->oh, last->ow, last->oc, last->out);
+    return projection_(m, s, t, name);
 }
 
 /* Basic block on layer t: conv3×3(stride) BN ReLU conv3×3 BN, plus t itself or, where the shape
@@ -66,7 +82,7 @@ static int basic_block_(specl_model *m, int t, int width, int stride) {
 }
 
 /* stem conv 3×3 BN ReLU; 3 stages of `blocks` basic blocks (widths channels·{1, 2, 4}, the
- * first block of stages 2 and 3 with stride 2); global average pooling; dense to k. */
+ * first block of stages 2 and 3 with stride 2); global average pooling; the projection to k. */
 int specl_build_resnet_(specl_model *m, const specl_model_spec *s) {
     int st = check_image_(s);
     if (st) return st;
@@ -83,7 +99,7 @@ int specl_build_resnet_(specl_model *m, const specl_model_spec *s) {
             t = basic_block_(m, t, s->channels << stage, stage > 0 && b == 0 ? 2 : 1);
     t = specl_add_pool_(m, t, SPECL_LAYER_GAP);
     if (m->build_status) return m->build_status;
-    snprintf(m->feature_name, sizeof m->feature_name, "global average pool after stage 3 (%d)", m->layers[t].out);
-    specl_add_dense_(m, t, s->k, 1);
-    return m->build_status;
+    char name[128];
+    snprintf(name, sizeof name, "global average pool after stage 3 (%d)", m->layers[t].out);
+    return projection_(m, s, t, name);
 }

@@ -77,6 +77,7 @@ static int start_(const specl_model_spec *spec, specl_model **out) {
         m->h = spec->h; m->w = spec->w; m->c = spec->c;
         m->channels = spec->channels; m->blocks = strcmp(spec->cls, "resnet") == 0 ? spec->blocks : 0;
         m->bn = strcmp(spec->cls, "cnn") == 0 ? spec->bn : 0;
+        m->head = spec->head;
     }
     int st = build_layers_(m, spec);
     if (st) { specl_model_free(m); return st; }

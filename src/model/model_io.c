@@ -5,7 +5,7 @@
  * __metadata__ also carries "kappa" (lipschitz: κ, as %.17g so it reads back bit-identical) and
  * "filter" (conv1d-circ: s), both taken from the model and 0 for the classes that do not use
  * them; files written before these keys existed load with both 0. Image classes (cnn, resnet)
- * add "h", "w", "c", "channels", "blocks", "bn" (from the model; written only for them, so the
+ * add "h", "w", "c", "channels", "blocks", "bn", "head" (from the model; written only for them, so the
  * files of the other classes are unchanged); absent keys load as 0. */
 #include <cJSON.h>
 #include <math.h>
@@ -94,7 +94,8 @@ int specl_model_save(const specl_model *m, const specl_model_spec *spec, const c
     add_meta_(meta, "filter", filter);
     if (m->channels > 0) {
         const struct { const char *k; int v; } img[] = {
-            { "h", m->h }, { "w", m->w }, { "c", m->c }, { "channels", m->channels }, { "blocks", m->blocks }, { "bn", m->bn } };
+            { "h", m->h }, { "w", m->w }, { "c", m->c }, { "channels", m->channels }, { "blocks", m->blocks }, { "bn", m->bn },
+            { "head", m->head } };
         for (size_t i = 0; i < sizeof img / sizeof *img; i++) add_meta_(meta, img[i].k, img[i].v);
     }
     size_t off = 0;
@@ -186,6 +187,7 @@ static int parse_spec_(const cJSON *root, const char *path, specl_model_spec *sp
     if (!st) st = meta_opt_int_(meta, "channels", 1 << 20, path, &spec->channels);
     if (!st) st = meta_opt_int_(meta, "blocks", 64, path, &spec->blocks);
     if (!st) st = meta_opt_int_(meta, "bn", 1, path, &spec->bn);
+    if (!st) st = meta_opt_int_(meta, "head", 1 << 20, path, &spec->head);
     return st;
 }
 

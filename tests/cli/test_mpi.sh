@@ -2,6 +2,8 @@
 # Data-parallel training under mpirun (docs/mpi.md): 2 ranks follow the one-process trajectory
 # (weights and loss curve within 1e-5), are bit-reproducible, write one run directory from rank 0
 # alone, stop together on a signal and resume bit-identically, and fail together without hanging.
+# Sweeps: `specl reproduce` and `specl phim` share their points over 2 ranks and write the records
+# of one process; a failure on one rank stops them all.
 # Skips only when mpirun is missing (scripts/setup-deps.sh installs openmpi-bin).
 set -u
 B=${SPECL_BIN:?SPECL_BIN must point at the specl binary}
@@ -84,7 +86,86 @@ mpi_err() {   # NAME STATUS PATTERN NP ARGS...: exit STATUS, exactly one specl l
 mpi_err mpi_setup_failure_stops_all 2 'already holds a run' 2 train "${ARGS[@]}" --quiet --out "$T/w2/run"
 # a batch smaller than the number of ranks: refused by every rank, reported once
 mpi_err mpi_batch_below_ranks 2 'at least one pair per MPI rank' 3 train --set train.batch=2 --set train.steps=5 --quiet --out "$T/small"
-mpi_err mpi_other_commands_refused 2 'only `specl train` runs on several MPI ranks' 2 eval "$T/w2/run"
+mpi_err mpi_other_commands_refused 2 'only `specl train`, `specl reproduce` and `specl phim` run on several MPI ranks' 2 eval "$T/w2/run"
+
+# ---- sweeps: `specl reproduce` deals its claim files and `specl phim` its (arch, m, lambda) points to
+#      the ranks (item i to rank i mod P); rank 0 gathers them and alone writes the same records as one
+#      process. Every point is seeded by itself, so nothing but the wall times may differ.
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+REP=(reproduce --experiments "$ROOT/experiments" --only C01,C02,C05)
+"$B" "${REP[@]}" --out "$T/rep1" >"$T/out1" 2>"$T/err1" || fail mpi_reproduce_single_process "$(head -c 300 "$T/err1")"
+run_mpi 2 "${REP[@]}" --out "$T/rep2" >"$T/out2" 2>"$T/err2"; rc=$?
+if [ $rc -ne 0 ]; then fail mpi_reproduce_matches_single_process "exit $rc: $(head -c 600 "$T/err2")"
+elif /usr/bin/python3 - "$T/rep1/results.json" "$T/rep2/results.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+assert [c["id"] for c in a["claims"]] == ["C01", "C02", "C05"], [c["id"] for c in a["claims"]]
+assert a["claims"] == b["claims"], "claim records differ"   # these records hold no wall times: compared whole
+assert list(a["settings"].items()) == list(b["settings"].items()), "settings differ"
+assert open(sys.argv[1]).read() == open(sys.argv[2]).read(), "results.json differs beyond the records"
+PY
+then
+  # C02 (file 1) ran on rank 1, C01 and C05 on rank 0; one summary and one report, from rank 0
+  if grep -q '^C02 (.*, MPI rank 1 of 2)' "$T/err2" && grep -q '^C05 (.*, MPI rank 0 of 2)' "$T/err2" \
+     && [ "$(grep -c 'claims hold' "$T/out2")" -eq 1 ] && [ -s "$T/rep2/index.html" ] && [ -s "$T/rep2/report.md" ] \
+     && [ "$(cd "$T/rep1" && find . | sort)" = "$(cd "$T/rep2" && find . | sort)" ]; then pass mpi_reproduce_matches_single_process
+  else fail mpi_reproduce_matches_single_process "claims dealt or written wrong: $(head -c 600 "$T/err2") / $(cat "$T/out2")"; fi
+else fail mpi_reproduce_matches_single_process "see above"; fi
+
+cat >"$T/ph.ini" <<'EOF'
+seed = 2
+[data]
+kind = clusters
+m = 3
+sub = 2
+size = 6
+alpha = 0.05
+d = 6
+[train]
+steps = 3000
+batch = 512
+lr = 0.02
+budget_scale = none
+[phim]
+archs = linear,table
+ms = 2,3
+lambdas = 0.02,0.3,1
+pretrain_k = 0
+EOF
+"$B" phim -c "$T/ph.ini" --out "$T/ph1" --quiet 2>"$T/err1" || fail mpi_phim_single_process "$(head -c 300 "$T/err1")"
+run_mpi 2 phim -c "$T/ph.ini" --out "$T/ph2" >"$T/out2" 2>"$T/err2"; rc=$?
+if [ $rc -ne 0 ]; then fail mpi_phim_matches_single_process "exit $rc: $(head -c 600 "$T/err2")"
+elif /usr/bin/python3 - "$T/ph1/phim.json" "$T/ph2/phim.json" <<'PY'
+import json, sys
+def strip(o):   # wall times: the only fields that may differ
+    if isinstance(o, dict): return {k: strip(v) for k, v in o.items() if k not in ("seconds", "pretrain_seconds")}
+    if isinstance(o, list): return [strip(v) for v in o]
+    return o
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+assert strip(a) == strip(b), "phim.json differs beyond the wall times"
+pts = [p for A in b["archs"] for p in A["points"]]
+assert len(pts) == 12 and all(p["seconds"] is not None for p in pts), pts   # every point ran somewhere
+assert any(p["phi"] is None for p in pts) and any(p["phi"] is not None for p in pts)   # skipped ones stay skipped
+PY
+then
+  # 12 points, 6 on each rank (progress lines name it); the closing line once
+  if [ "$(grep -c 'phi = .*(MPI rank 0 of 2)' "$T/err2")" -eq 6 ] && [ "$(grep -c 'phi = .*(MPI rank 1 of 2)' "$T/err2")" -eq 6 ] \
+     && [ "$(grep -c '^specl phim: table in' "$T/err2")" -eq 1 ] && cmp -s "$T/ph1/phim.md" "$T/ph2/phim.md" \
+     && cmp -s "$T/ph1/phim.csv" "$T/ph2/phim.csv" && cmp -s "$T/ph1/fig/phim.csv" "$T/ph2/fig/phim.csv"; then
+    pass mpi_phim_matches_single_process
+  else fail mpi_phim_matches_single_process "points dealt or written wrong: $(head -c 900 "$T/err2")"; fi
+else fail mpi_phim_matches_single_process "see above"; fi
+
+# a claim that fails on rank 1 alone: every rank stops with its status, rank 0 reports it, nothing written
+mkdir -p "$T/exp"
+cp "$ROOT/experiments/C05.ini" "$T/exp/a.ini"
+grep -v '^\[claim\]\|^id *=' "$ROOT/experiments/C05.ini" >"$T/exp/b.ini"   # no claim id: refused when it runs
+mpi_err mpi_reproduce_rank1_failure 2 'specl reproduce \(MPI rank 1 of 2\): error: .*b.ini: no \[claim\] id' 2 \
+  reproduce --experiments "$T/exp" --out "$T/rep3"
+[ ! -e "$T/rep3" ] && pass mpi_reproduce_failure_writes_nothing || fail mpi_reproduce_failure_writes_nothing "$T/rep3 was created"
+# rank 0 alone cannot create --out: the other rank does not start its points
+: >"$T/afile"
+mpi_err mpi_phim_setup_failure_stops_all 2 'afile/x: cannot create directory' 2 phim -c "$T/ph.ini" --quiet --out "$T/afile/x"
 
 # ---- stops: a signal to one rank stops every rank after the same step, rank 0 writes the checkpoint
 #      (whichever rank got the signal), and a resume with 2 ranks ends bit-identical to an
