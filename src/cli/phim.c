@@ -90,7 +90,8 @@ int cli_phim_spec(const specl_config *c, const specl_source *train, const specl_
     return specl_phim_check(s);
 }
 
-/* --quick: at most 5000 evaluation pairs and 50000 moment pairs; on images at most 5000 training
+/* --quick: at most 2000 evaluation pairs and 20000 moment pairs, a quarter of the linear class's
+ * full-batch steps (at least 200); on images at most 5000 training
  * and 2000 test images. `full` (specl phim --quick) also cuts the steps to a quarter and, on images,
  * the λ grid to 1, 10, 100; reproduce --quick has already cut the steps and keeps the claim's grid.
  * Applied after the file and before --set. */
@@ -107,8 +108,10 @@ int cli_phim_quick(specl_config *c, int full) {
     long long ts = specl_config_int(c, "train.steps"), pre = specl_config_int(c, "phim.pretrain_steps");
     if (full) SETF("train.steps=%lld", ts / 4 > 50 ? ts / 4 : (ts < 50 ? ts : 50));
     SETF("phim.pretrain_steps=%lld", pre / 4 > 50 ? pre / 4 : (pre < 50 ? pre : 50));
-    if (specl_config_int(c, "phim.eval_pairs") > 5000) SETF("phim.eval_pairs=5000");
-    if (specl_config_int(c, "phim.moment_pairs") > 50000) SETF("phim.moment_pairs=50000");
+    if (specl_config_int(c, "phim.eval_pairs") > 2000) SETF("phim.eval_pairs=2000");
+    if (specl_config_int(c, "phim.moment_pairs") > 20000) SETF("phim.moment_pairs=20000");
+    long long ls = specl_config_int(c, "phim.linear_steps");
+    if (ls > 200) SETF("phim.linear_steps=%lld", ls / 4 > 200 ? ls / 4 : 200);
 #undef SETF
     return st;
 }
