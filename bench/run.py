@@ -84,6 +84,8 @@ class Runner:
         self.torch = os.path.join(HERE, "bench_torch.py")
         self.env_specl = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
         self.env_torch = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+        if args.torch_passive:
+            self.env_torch["OMP_WAIT_POLICY"] = "PASSIVE"
         self.log = open(args.log, "w") if args.log else None
 
     def run(self, side, argv, timeout=900):
@@ -171,7 +173,8 @@ def table(res):
         f"- CPU: {res['cpu']}, {res['threads']} threads on both sides (OpenBLAS core `{res['openblas_core']}`, "
         f"PyTorch {res['torch_version']} with torch.set_num_threads(2))",
         f"- specl processes run with OMP_WAIT_POLICY={res['omp_wait_policy_specl']} (as the specl CLI sets it); "
-        "PyTorch with its own defaults",
+        + ("PyTorch with OMP_WAIT_POLICY=PASSIVE as well (--torch-passive)" if res["torch_omp_wait_policy"]
+           else "PyTorch with its own defaults (OMP_WAIT_POLICY unset)"),
         f"- OpenBLAS sgemm {res['sgemm']['n']}^3 on 2 threads, this run: **{fmt(sg)} GFLOP/s** "
         f"(median of {res['reps']} rounds; torch.mm of the same size: {fmt(res['sgemm']['torch_gflops_median'])} GFLOP/s)",
         f"- other processes used {100 * res['machine_load']['other_processes_cpu_fraction']:.0f}% of the machine's CPU time "
@@ -230,6 +233,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="1 round, a tenth of the steps (a smoke test; writes --out only if given)")
     ap.add_argument("--out", default=None, help="results JSON (default bench/results.json; none for --quick)")
     ap.add_argument("--log", default=None, help="log every command and its output here")
+    ap.add_argument("--torch-passive", action="store_true",
+                    help="run the PyTorch processes with OMP_WAIT_POLICY=PASSIVE too (default: PyTorch's own defaults)")
     args = ap.parse_args()
     if args.quick:
         args.reps = args.min_reps = 1
@@ -290,6 +295,7 @@ def main():
         "omp_wait_policy_specl": sgemm["specl"][0]["omp_wait_policy"] if sgemm["specl"] else None,
         "openblas_core": sgemm["specl"][0]["openblas_core"] if sgemm["specl"] else None,
         "torch_version": base["torch"],
+        "torch_omp_wait_policy": r.env_torch.get("OMP_WAIT_POLICY"),
         "scipy_version": next((x["scipy"] for w in todo if w[0] == "eigs" for x in runs["eigs"]["torch"]), None),
         "torch_import_rss_mb": base["maxrss_kb"] / 1024,
         "reps": rounds,
