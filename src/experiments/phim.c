@@ -176,6 +176,17 @@ int specl_measure_phi(specl_model *m, const specl_source *src, long n_pairs, uin
 
 /* ---- the procedure ---- */
 
+/* Σ, Σ_Δ (d,d) of src: the closed form where the source has one (*closed = 1), else the moments of
+ * n_pairs pairs drawn from the stream (seed, stream). mean (d) is scratch. */
+static int source_moments_(const specl_source *src, long n_pairs, uint64_t seed, const char *stream, double *mean,
+                           double *sig, double *sd, int *closed) {
+    *closed = specl_source_has_moments(src);
+    if (*closed) return specl_source_moments(src, mean, sig, sd);
+    specl_rng r;
+    specl_rng_derive(&r, seed, stream);
+    return specl_source_moments_mc(src, n_pairs, &r, sig, sd);
+}
+
 /* The linear class's training problem in whitened coordinates: W (d,d) = Σ^{−1/2} of the training
  * source (closed-form moments, or n_pairs sampled pairs from the stream (seed, "phim/train-moments");
  * directions with variance ≤ 1e−9·max are dropped, W = 0 there), and the moments of Wx:
@@ -192,12 +203,8 @@ static int linear_train_init_(const specl_phim_spec *s, linear_train_ *lw) {
     lw->w = calloc(dd, sizeof(double)); lw->ws = malloc(sizeof(double) * dd); lw->wsd = malloc(sizeof(double) * dd);
     int st = (!mean || !sig || !sd || !vec || !lam || !t || !lw->w || !lw->ws || !lw->wsd)
              ? specl_error(SPECL_ENOMEM, "phim: %dx%d whitening", d, d) : SPECL_OK;
-    if (!st && specl_source_has_moments(s->train_src)) st = specl_source_moments(s->train_src, mean, sig, sd);
-    else if (!st) {
-        specl_rng r;
-        specl_rng_derive(&r, s->seed, "phim/train-moments");
-        st = specl_source_moments_mc(s->train_src, s->moment_pairs, &r, sig, sd);
-    }
+    int closed = 0;
+    if (!st) st = source_moments_(s->train_src, s->moment_pairs, s->seed, "phim/train-moments", mean, sig, sd, &closed);
     if (!st) { memcpy(vec, sig, sizeof(double) * dd); st = specl_dsyev(d, vec, lam); }   /* vec <- eigenvectors (columns) */
     for (int j = 0; j < d && !st; j++) {
         if (!(lam[j] > 1e-9 * lam[d - 1])) continue;
@@ -287,14 +294,7 @@ static int exact_linear_(const specl_phim_spec *s, specl_phim_result *r, double 
     double *sd = malloc(sizeof(double) * (size_t)d * d);
     int *ms = malloc(sizeof(int) * s->n_m), n = 0;
     int st = (!mean || !sig || !sd || !ms) ? specl_error(SPECL_ENOMEM, "phim: %dx%d moments", d, d) : SPECL_OK;
-    if (!st && specl_source_has_moments(s->test_src)) {
-        st = specl_source_moments(s->test_src, mean, sig, sd);
-        r->linear_exact_closed = 1;
-    } else if (!st) {
-        specl_rng rr;
-        specl_rng_derive(&rr, s->seed, "phim/moments");
-        st = specl_source_moments_mc(s->test_src, s->moment_pairs, &rr, sig, sd);
-    }
+    if (!st) st = source_moments_(s->test_src, s->moment_pairs, s->seed, "phim/moments", mean, sig, sd, &r->linear_exact_closed);
     for (int i = 0; i < s->n_m; i++) if (s->ms[i] <= d) ms[n++] = s->ms[i];
     double *phi = malloc(sizeof(double) * (n ? n : 1));
     if (!st && !phi) st = SPECL_ENOMEM;
