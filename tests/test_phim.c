@@ -161,6 +161,36 @@ TEST(test_moments_mc) {
         if (e > worst) worst = e;
     }
     CHECK(worst < 0.03);   /* entries are O(1) with sd ~ 1/sqrt(40000) = 0.005 */
+    /* and they are the definition's sums over exactly the pairs drawn (the same stream, 2500
+     * pairs: two full chunks and a partial one) */
+    enum { N = 2500 };
+    specl_batch b;
+    CHECK_OK(specl_batch_alloc(&b, 1024, src));
+    double ref[36] = { 0 }, refd[36] = { 0 };
+    specl_rng_seed(&r, 12);
+    for (int done = 0; done < N;) {
+        int n = N - done < 1024 ? N - done : 1024;
+        CHECK_OK(specl_source_sample(src, n, &r, &b));
+        for (int p = 0; p < n; p++) {
+            const float *x1 = b.x + (size_t)p * 6, *x2 = b.x + (size_t)(n + p) * 6;
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 6; j++) {
+                    ref[i * 6 + j] += 0.5 * ((double)x1[i] * x1[j] + (double)x2[i] * x2[j]) / N;
+                    refd[i * 6 + j] += ((double)x1[i] - x2[i]) * ((double)x1[j] - x2[j]) / N;
+                }
+        }
+        done += n;
+    }
+    specl_batch_free(&b);
+    specl_rng_seed(&r, 12);
+    CHECK_OK(specl_source_moments_mc(src, N, &r, ms, msd));
+    worst = 0;
+    for (int i = 0; i < 36; i++) {
+        double e = fabs(ms[i] - ref[i]) + fabs(msd[i] - refd[i]);
+        if (e > worst) worst = e;
+        CHECK(ms[i] == ms[(i % 6) * 6 + i / 6] && msd[i] == msd[(i % 6) * 6 + i / 6]);   /* symmetric */
+    }
+    CHECK(worst < 1e-12);
     CHECK(specl_source_moments_mc(src, 1, &r, ms, msd) == SPECL_EINVAL);
     specl_source_free(src);
 }

@@ -47,33 +47,39 @@ static double now_(void) {
 
 /* ---- moments of a source over sampled pairs ---- */
 
-/* Σ (d,d) = ½E[x₁x₁ᵀ + x₂x₂ᵀ] and Σ_Δ (d,d) = E[(x₁ − x₂)(x₁ − x₂)ᵀ] over n_pairs pairs from rng. */
+/* Σ (d,d) = ½E[x₁x₁ᵀ + x₂x₂ᵀ] and Σ_Δ (d,d) = E[(x₁ − x₂)(x₁ − x₂)ᵀ] over n_pairs pairs from rng.
+ * Two rank-n updates per chunk, of the sums s = x₁ + x₂ and the differences Δ = x₁ − x₂:
+ * ssᵀ + ΔΔᵀ = 2(x₁x₁ᵀ + x₂x₂ᵀ), so Σ = E[ssᵀ + ΔΔᵀ]/4 — 2n rows per chunk instead of 3n for the
+ * views and the differences separately (the products are ~75% of the time; the φ_m claims on
+ * images need millions of pairs). Accumulated in double: whitening divides by Σ's smallest
+ * eigenvalues, which single precision would not resolve. */
 int specl_source_moments_mc(const specl_source *src, long n_pairs, specl_rng *rng, double *sigma, double *sigma_delta) {
     int d = src->d, chunk = 1024;
     if (n_pairs < 2) return specl_error(SPECL_EINVAL, "moments: %ld pairs, expected >= 2", n_pairs);
     specl_batch b;
     int st = specl_batch_alloc(&b, chunk, src);
     if (st) return st;
-    double *x = malloc(sizeof(double) * (size_t)chunk * d * 3);   /* (3, chunk, d): views, difference */
+    double *x = malloc(sizeof(double) * (size_t)chunk * d * 2);   /* (2, chunk, d): sums, differences */
     if (!x) { specl_batch_free(&b); return specl_error(SPECL_ENOMEM, "moments: %d x %d chunk", chunk, d); }
     memset(sigma, 0, sizeof(double) * (size_t)d * d);
     memset(sigma_delta, 0, sizeof(double) * (size_t)d * d);
     for (long done = 0; done < n_pairs && !st;) {
         int n = (int)(n_pairs - done < chunk ? n_pairs - done : chunk);
         if ((st = specl_source_sample(src, n, rng, &b))) break;
-        double *v = x, *dl = x + (size_t)2 * chunk * d;
+        double *sm = x, *dl = x + (size_t)chunk * d;
+        const float *x1 = b.x, *x2 = b.x + (size_t)n * d;
         for (size_t i = 0; i < (size_t)n * d; i++) {
-            v[i] = b.x[i];
-            v[(size_t)n * d + i] = b.x[(size_t)n * d + i];
-            dl[i] = (double)b.x[i] - b.x[(size_t)n * d + i];
+            sm[i] = (double)x1[i] + x2[i];
+            dl[i] = (double)x1[i] - x2[i];
         }
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, d, 2 * n, 0.5, v, d, 1.0, sigma, d);
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, d, n, 0.25, sm, d, 1.0, sigma, d);
         cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, d, n, 1.0, dl, d, 1.0, sigma_delta, d);
         done += n;
     }
     for (int i = 0; i < d && !st; i++)
         for (int j = 0; j <= i; j++) {
-            sigma[(size_t)i * d + j] /= (double)n_pairs; sigma_delta[(size_t)i * d + j] /= (double)n_pairs;
+            sigma[(size_t)i * d + j] = (sigma[(size_t)i * d + j] + 0.25 * sigma_delta[(size_t)i * d + j]) / (double)n_pairs;
+            sigma_delta[(size_t)i * d + j] /= (double)n_pairs;
             sigma[(size_t)j * d + i] = sigma[(size_t)i * d + j];
             sigma_delta[(size_t)j * d + i] = sigma_delta[(size_t)i * d + j];
         }
