@@ -193,6 +193,9 @@ const specl_cfg_key specl_cfg_keys[] = {
      "C09: kappa = factor x sqrt(2r)/gamma (the theorem needs factor >= 1)"},
     {"claim", "tol", SPECL_CFG_DOUBLE, "1e-3", 0, 1, NULL,
      "tolerance of the claim (its meaning is stated in the claim's setting)"},
+    {"claim", "quick", SPECL_CFG_STRING, "none", NO_RANGE, NULL,
+     "space-separated key=value settings applied under reproduce --quick after its generic cuts (none: nothing) "
+     "(what this claim needs to stay meaningful at the quick scale)"},
 
     {NULL, NULL, SPECL_CFG_INT, NULL, NO_RANGE, NULL, NULL}
 };

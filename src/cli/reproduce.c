@@ -114,6 +114,31 @@ static int quick_(specl_config *c) {
     return st;
 }
 
+/* --quick, then the file's own claim.quick: space-separated key=value settings (each applied and
+ * checked as --set is) for what the generic cuts would make meaningless, e.g. a sample size that
+ * a tolerance depends on. */
+static int claim_quick_(specl_config *c, const char *path) {
+    const char *p = specl_config_str(c, "claim.quick");
+    int st = SPECL_OK;
+    if (!strcmp(p, "none")) return st;
+    char v[256], why[512];
+    while (!st) {
+        p += strspn(p, " \t");
+        size_t n = strcspn(p, " \t");
+        if (!n) break;
+        if (n >= sizeof v) return specl_error(SPECL_EINVAL, "%s: claim.quick: a setting longer than %zu characters: '%.40s...'",
+                                              path, sizeof v - 1, p);
+        memcpy(v, p, n);
+        v[n] = 0;
+        if ((st = specl_config_set(c, v))) {
+            snprintf(why, sizeof why, "%s", specl_error_detail());   /* the detail buffer is reused by specl_error */
+            specl_error(st, "%s: claim.quick: %s", path, why);
+        }
+        p += n;
+    }
+    return st;
+}
+
 /* Under mpirun, `rank` names this rank in the progress lines ("" for one process). Returns 0, a
  * status to report, or minus the exit status of a config error already reported. */
 static int run_one_(const char *path, const cli_args *a, int quick, const char *rank, cJSON *claims, cJSON *settings) {
@@ -125,6 +150,7 @@ static int run_one_(const char *path, const cli_args *a, int quick, const char *
     if (!rc && quick) st = quick_(&c);
     int phim = !rc && (!strcmp(specl_config_str(&c, "claim.procedure"), "phim") || !strcmp(specl_config_str(&c, "claim.id"), "C17"));
     if (!rc && quick && phim && !st) st = cli_phim_quick(&c, 0);
+    if (!rc && quick && !st) st = claim_quick_(&c, path);
     for (int i = 0; i < a->n_sets && !rc && !st; i++) st = specl_config_set(&c, a->sets[i]);
     if (rc || st) { specl_config_free(&c); return rc ? -rc : st; }   /* st (a bad --set): reported once by rank 0 */
     cli_apply_threads(&c);

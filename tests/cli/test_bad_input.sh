@@ -40,6 +40,19 @@ expect_err budget_overflow 2 'train.batch and train.lambda with train.budget_sca
 # a full disk and unwritable outputs: nothing half-written, the device left a device
 expect_err full_disk 2 '/dev/full: write failed \(No space left on device\)' -- theory --graph "$T/g.mtx" --k 2 --eigvecs /dev/full
 [ -c /dev/full ] && pass dev_full_still_a_device || fail dev_full_still_a_device "/dev/full was replaced"
+# claim.quick: its settings are checked like --set and the error names the experiment file
+mkdir -p "$T/exq"
+{ cat "$(dirname "$0")/../../experiments/C01.ini"; echo 'quick = train.steps=abc'; } >"$T/exq/C01.ini"
+expect_err claim_quick_bad_value 2 'exq/C01.ini: claim.quick: --set train.steps=abc: expected an integer' -- reproduce --quick --experiments "$T/exq" --out "$T/rq"
+sed -i 's/^quick = .*/quick = steps/' "$T/exq/C01.ini"
+expect_err claim_quick_no_equals 2 'exq/C01.ini: claim.quick: --set steps: expected section.key=value' -- reproduce --quick --experiments "$T/exq" --out "$T/rq"
+[ ! -e "$T/rq" ] && pass claim_quick_no_output_left || fail claim_quick_no_output_left "a report directory was created on bad input"
+sed -i 's/^quick = .*/quick = train.steps=7 claim.graphs=3/' "$T/exq/C01.ini"
+"$B" reproduce --quick --experiments "$T/exq" --out "$T/rq" >/dev/null 2>&1 && $PY -c "
+import json, re, sys
+s = json.load(open('$T/rq/results.json'))['settings']['C01']
+sys.exit(not (re.search(r'^steps = 7 ', s, re.M) and re.search(r'^graphs = 3 ', s, re.M)))" \
+  && pass claim_quick_applied || fail claim_quick_applied "claim.quick settings not in the resolved settings"
 touch "$T/afile"
 expect_err out_under_a_file 2 'afile: cannot create directory .*afile/x under it \(not a directory\)' -- reproduce --only C05 --experiments "$(cd "$(dirname "$0")/../.." && pwd)/experiments" --out "$T/afile/x"
 expect_err eigvecs_to_dir 2 'is a directory' -- theory --graph "$T/g.mtx" --k 2 --eigvecs "$T"
