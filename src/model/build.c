@@ -156,11 +156,10 @@ static size_t svd_scratch_(const specl_layer *l) {
 }
 
 /* Floats of activation storage a layer needs for max_n rows: its output, and for conv1d-circ
- * the windows (max_n·d, s), Z (max_n·d, k) and ∂Z (max_n·d, k); for batch norm its (5, oc)
- * statistics and per-channel scratch. */
+ * its workspace (conv1d.c); for batch norm its (5, oc) statistics and per-channel scratch. */
 static size_t act_size_(const specl_layer *l, int max_n) {
     size_t na = (size_t)max_n * l->out;
-    if (l->kind == SPECL_LAYER_CONV1D_CIRC) na += (size_t)max_n * l->in * ((size_t)l->rows + 2 * (size_t)l->out);
+    if (l->kind == SPECL_LAYER_CONV1D_CIRC) na += specl_conv1d_ws_len_(l, max_n);
     if (l->kind == SPECL_LAYER_BATCHNORM) na += 5 * (size_t)l->oc;
     return na;
 }

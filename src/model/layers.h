@@ -1,7 +1,8 @@
 /* src/model/layers.h: the model module's internal interface (not installed).
  *
  * build.c builds the layer list and lays out the buffers; model.c owns the rest of the model
- * object (classes, init, the forward/backward walk over the layer graph). The image layers (conv2d.c, layers_image.c) are plain kernels over caller-given
+ * object (classes, init, the forward/backward walk over the layer graph). conv1d-circ (conv1d.c) and
+ * the image layers (conv2d.c, layers_image.c) are plain kernels over caller-given
  * buffers; the image classes (classes_image.c) are built with the layer constructors below, which
  * tests may also use to assemble a model layer by layer:
  *
@@ -41,6 +42,24 @@ size_t specl_layer_weight_len_(const specl_layer *l);
 /* ---- image classes (classes_image.c) ---- */
 int specl_build_cnn_(specl_model *m, const specl_model_spec *s);
 int specl_build_resnet_(specl_model *m, const specl_model_spec *s);
+
+/* ---- conv1d-circ (conv1d.c) ----
+ * x (n, d) -> y (n, k) with U = w (k, s), b (k), s = l->rows; ws is the layer's workspace of
+ * specl_conv1d_ws_len_(l, max_n) floats for a row capacity max_n >= n (backward is told max_n to
+ * find its part of ws), which forward fills and backward reads (so backward needs the forward's ws
+ * intact, not x or w). Backward: gw += ∂U, gb += ∂b; no ∂x (the layer reads the model input).
+ * Both are bit-identical for any OpenMP thread count. */
+size_t specl_conv1d_ws_len_(const specl_layer *l, int max_n);
+void specl_conv1d_forward_(const specl_layer *l, int n, const float *x, const float *w, const float *b,
+                           float *ws, float *y);
+void specl_conv1d_backward_(const specl_layer *l, int max_n, int n, const float *dy, float *ws, float *gw, float *gb);
+/* The same with the kernels chosen by the caller (tests): wide = 1 the AVX2 ones (only where
+ * specl_conv1d_wide_() is 1, the choice of the two above), 0 the baseline-ISA ones. */
+int specl_conv1d_wide_(void);
+void specl_conv1d_forward_isa_(const specl_layer *l, int n, const float *x, const float *w, const float *b,
+                               float *ws, float *y, int wide);
+void specl_conv1d_backward_isa_(const specl_layer *l, int max_n, int n, const float *dy, float *ws, float *gw, float *gb,
+                                int wide);
 
 /* ---- conv2d (conv2d.c) ----
  * x (n, ih, iw, ic) -> y (n, oh, ow, oc). Backward: gw += ∂W, gb += ∂b (if bias), dx (n, ih, iw,

@@ -4,14 +4,12 @@
  * (or, for a second consumer such as a residual skip, adding) ∂/∂input into the buffer of the
  * producing layer. build.c lays out the buffers and assigns the gradient buffers (two for a
  * chain, as the ping-pong pair of the original design). Dense layers go through cblas_sgemm;
- * the image layers live in conv2d.c and layers_image.c, the image classes in classes_image.c.
- * See model.h for the classes.
+ * conv1d-circ lives in conv1d.c, the image layers in conv2d.c and layers_image.c, the image
+ * classes in classes_image.c. See model.h for the classes.
  *
- * conv1d-circ keeps three more regions after its output in the activation allocation, all sized
- * for max_n rows at creation: the circular windows (max_n·d, s) (im2col), the pre-activations
- * Z (max_n·d, k) and ∂/∂Z (max_n·d, k) for backward (a separate region, so that a second backward
- * of the same forward still sees Z). Its filter width s is stored in the layer's `rows` field
- * (the column count of U (k, s), as `rows` is the row count of a table).
+ * conv1d-circ keeps its workspace (specl_conv1d_ws_len_ floats for max_n rows, described in
+ * conv1d.c) after its output in the activation allocation. Its filter width s is stored in the
+ * layer's `rows` field (the column count of U (k, s), as `rows` is the row count of a table).
  *
  * lipschitz: specl_model_constrain measures each dense layer's spectral norm with LAPACK dgesvd
  * (singular values only, in double) in dbuf[0], which create sizes for it; so the projection
@@ -159,67 +157,12 @@ float *specl_model_bias(specl_model *m, int i) {
 int specl_model_is_table(const specl_model *m) { return m->n_layers == 1 && m->layers[0].kind == SPECL_LAYER_TABLE; }
 int specl_model_is_affine(const specl_model *m) { return m->n_layers == 1 && m->layers[0].kind == SPECL_LAYER_DENSE; }
 
-/* ---- conv1d-circ (Def. 5.11) ---- */
-
-static float *conv_cols_(const specl_model *m, const specl_layer *l) { return m->acts + l->act + (size_t)m->max_n * l->out; }
-static float *conv_pre_(const specl_model *m, const specl_layer *l) {
-    return conv_cols_(m, l) + (size_t)m->max_n * l->in * l->rows;
-}
-static float *conv_dpre_(const specl_model *m, const specl_layer *l) {
-    return conv_pre_(m, l) + (size_t)m->max_n * l->in * l->out;
-}
-
-/* x (n, d) -> y (n, k): windows (n·d, s) with row r·d + t = (x_t, …, x_{t+s−1}) indices mod d,
- * Z = windows·Uᵀ + b (n·d, k) in one sgemm, y_ri = Σ_t relu(Z_{r·d+t, i}) (sum pooling). */
-static void conv_forward_(specl_model *m, const specl_layer *l, int n, const float *x, float *y) {
-    int d = l->in, s = (int)l->rows, k = l->out;
-    float *cols = conv_cols_(m, l), *z = conv_pre_(m, l);
-    const float *b = m->params + l->b;
-    for (int r = 0; r < n; r++)
-        for (int t = 0; t < d; t++) {
-            float *w = cols + ((size_t)r * d + t) * s;
-            const float *xr = x + (size_t)r * d;
-            for (int j = 0, c = t; j < s; j++, c = c + 1 == d ? 0 : c + 1) w[j] = xr[c];
-        }
-    size_t rows = (size_t)n * d;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, k, s, 1.0f, cols, s, m->params + l->w, s,
-                0.0f, z, k);
-    for (size_t e = 0; e < rows; e++)
-        for (int i = 0; i < k; i++) z[e * k + i] += b[i];
-    for (int r = 0; r < n; r++) {
-        float *yr = y + (size_t)r * k;
-        for (int i = 0; i < k; i++) yr[i] = 0.0f;
-        for (int t = 0; t < d; t++) {
-            const float *zt = z + ((size_t)r * d + t) * k;
-            for (int i = 0; i < k; i++) yr[i] += zt[i] > 0 ? zt[i] : 0.0f;
-        }
-    }
-}
-
-/* dy (n, k) = ∂/∂y. ∂Z (n·d, k) = dy broadcast over the d positions, masked by Z > 0;
- * ∂U (k, s) += ∂Zᵀ·windows (one sgemm), ∂b += Σ_rows ∂Z. No input gradient: conv1d-circ reads
- * the model input (layers.h enforces it), so nothing upstream needs ∂/∂x. */
-static void conv_backward_(specl_model *m, const specl_layer *l, int n, const float *dy) {
-    int d = l->in, s = (int)l->rows, k = l->out;
-    const float *cols = conv_cols_(m, l), *z = conv_pre_(m, l);
-    float *dz = conv_dpre_(m, l), *gb = m->grads + l->b;
-    for (int r = 0; r < n; r++)
-        for (int t = 0; t < d; t++) {
-            size_t e = ((size_t)r * d + t) * k;
-            for (int i = 0; i < k; i++) dz[e + i] = z[e + i] > 0 ? dy[(size_t)r * k + i] : 0.0f;
-        }
-    size_t rows = (size_t)n * d;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, s, (int)rows, 1.0f, dz, k, cols, s, 1.0f,
-                m->grads + l->w, s);
-    for (size_t e = 0; e < rows; e++)
-        for (int i = 0; i < k; i++) gb[i] += dz[e * k + i];
-}
-
 /* ---- the layer graph ---- */
 
 /* Output of layer src of the last forward (src = -1: the model input x). */
 static const float *input_(const specl_model *m, int src, const float *x) { return src < 0 ? x : m->acts + m->layers[src].act; }
 static float *bn_stats_(const specl_model *m, const specl_layer *l) { return m->acts + l->act + (size_t)m->max_n * l->out; }
+static float *conv1d_ws_(const specl_model *m, const specl_layer *l) { return m->acts + l->act + (size_t)m->max_n * l->out; }
 
 static int layer_forward_(specl_model *m, const specl_layer *l, int n, const float *in, const float *x, const int64_t *ids, float *y) {
     const float *w = m->params + l->w;
@@ -242,7 +185,9 @@ static int layer_forward_(specl_model *m, const specl_layer *l, int n, const flo
             memcpy(y + (size_t)i * l->out, w + (size_t)ids[i] * l->out, sizeof(float) * l->out);
         }
         break;
-    case SPECL_LAYER_CONV1D_CIRC: conv_forward_(m, l, n, in, y); break;
+    case SPECL_LAYER_CONV1D_CIRC:
+        specl_conv1d_forward_(l, n, in, w, m->params + l->b, conv1d_ws_(m, l), y);
+        break;
     case SPECL_LAYER_CONV2D: specl_conv2d_forward_(l, n, in, w, l->bias ? m->params + l->b : NULL, m->ws, y); break;
     case SPECL_LAYER_MAXPOOL: specl_maxpool_forward_(l, n, in, y, m->argmax + l->aux); break;
     case SPECL_LAYER_AVGPOOL: specl_avgpool_forward_(l, n, in, y); break;
@@ -297,7 +242,7 @@ static void layer_backward_(specl_model *m, const specl_layer *l, int n, const f
             for (int j = 0; j < l->out; j++) row[j] += dy[(size_t)r * l->out + j];
         }
         break;
-    case SPECL_LAYER_CONV1D_CIRC: conv_backward_(m, l, n, dy); break;
+    case SPECL_LAYER_CONV1D_CIRC: specl_conv1d_backward_(l, m->max_n, n, dy, conv1d_ws_(m, l), gw, gb); break;
     case SPECL_LAYER_CONV2D: specl_conv2d_backward_(l, n, in, w, dy, m->ws, m->red, gw, gb, dx, acc); break;
     case SPECL_LAYER_MAXPOOL: if (dx) specl_maxpool_backward_(l, n, dy, m->argmax + l->aux, dx, acc); break;
     case SPECL_LAYER_AVGPOOL: if (dx) specl_avgpool_backward_(l, n, dy, dx, acc); break;
