@@ -127,16 +127,14 @@ static double step_flops_(const specl_model *m, int N) {
 }
 
 /* Where a model's memory is (MB), from the public fields of specl_model: activations (every
- * layer's output, conv1d-circ's windows and pre-activations), the backward gradient buffers, the
+ * layer's output and its per-kind extras, e.g. conv1d-circ's workspace), the backward gradient buffers, the
  * im2col workspace, the maxpool argmax bytes, parameters + gradients. */
 static void print_model_memory_(const specl_model *m) {
     double mb = 1.0 / (1 << 20), acts = 0, dbuf = 0, argmax = 0;
     size_t widest[SPECL_MAX_SLOTS] = { 0 };
     for (int i = 0; i < m->n_layers; i++) {
         const specl_layer *l = &m->layers[i];
-        size_t next = i + 1 < m->n_layers ? m->layers[i + 1].act
-                    : l->act + (size_t)m->max_n * l->out +
-                      (l->kind == SPECL_LAYER_CONV1D_CIRC ? (size_t)m->max_n * l->in * ((size_t)l->rows + 2 * (size_t)l->out) : 0);
+        size_t next = i + 1 < m->n_layers ? m->layers[i + 1].act : m->n_acts;
         acts += 4.0 * (double)(next - l->act);
         if (l->slot >= 0 && (size_t)l->out > widest[l->slot]) widest[l->slot] = (size_t)l->out;
         if (l->kind == SPECL_LAYER_MAXPOOL) argmax += (double)m->max_n * l->out;

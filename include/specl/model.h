@@ -111,6 +111,7 @@ typedef struct specl_model {
     size_t n_buffers;
     float *buffers;       /* (n_buffers) untrained state: batch-norm running mean, var (oc) each */
     float *acts;          /* activations, (max_n, out) per layer (+ per-kind extras, see model.c) */
+    size_t n_acts;        /* floats of acts */
     float *dbuf[SPECL_MAX_SLOTS]; /* (max_n, widest of its layers) gradient buffers for backward;
                              dbuf[0] is also the SVD workspace of the lipschitz projection */
     int n_slots;

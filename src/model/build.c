@@ -233,6 +233,7 @@ int specl_model_finish_(specl_model *m, int max_n) {
     m->params = calloc(t.np ? t.np : 1, sizeof(float));
     m->grads = calloc(t.np ? t.np : 1, sizeof(float));
     m->buffers = calloc(t.nb ? t.nb : 1, sizeof(float));
+    m->n_acts = t.na;
     m->acts = malloc(sizeof(float) * (t.na ? t.na : 1));
     int bad = !m->params || !m->grads || !m->buffers || !m->acts;
     if (t.nm) bad |= !(m->argmax = malloc(t.nm));
