@@ -119,7 +119,8 @@ int specl_claim_phim(const specl_phim_spec *s, const char *id, double tol, specl
                  "min over lambda; m in {%s}; classes with an exact phi_m of the theory engine", s->n_lambda, list);
         snprintf(out->predicted, sizeof out->predicted, "estimate within %.2g%% of the exact phi_m", 100 * tol);
         snprintf(out->measured, sizeof out->measured, "worst relative gap %.3g over %d comparisons; %s", worst, compared, meas);
-        figure_(s, &r, out, "c16-phim-estimator");
+        /* one figure per experiment file: the synthetic sources, and images */
+        figure_(s, &r, out, strcmp(s->test_src->kind, "images") ? "c16-phim-estimator" : "c16-phim-estimator-images");
     } else {
         snprintf(out->source, sizeof out->source, "Table 1 pattern (Sec. 6)");
         int ok = 1;
