@@ -115,6 +115,7 @@ typedef struct progress {
     long total;
     int rank;                     /* MPI rank: only rank 0 writes (docs/mpi.md) */
     long saved;                   /* step of the last checkpoint written */
+    int stopped;                  /* this rank's own signal stopped the run (and was logged) */
 } progress;
 
 static int on_step_(const specl_step_info *s, void *ctx) {
@@ -138,6 +139,7 @@ static int on_step_(const specl_step_info *s, void *ctx) {
         p->saved = p->state->step;
         if (stop_signal_ && !last) {
             fprintf(p->log, "stopped by signal %d after step %ld; checkpoint written\n", (int)stop_signal_, p->state->step);
+            p->stopped = 1;
             return CLI_STOPPED;
         }
     }
@@ -296,8 +298,10 @@ static int train_body_(const char *out, specl_config *c, run_objs *r, int quiet,
     if (!st) st = specl_train_run(m, r->src, &r->ts, &state, on_step_, &p);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (st == CLI_STOPPED && p.saved != state.step) {   /* another MPI rank saw the signal first */
-        int cst = specl_checkpoint_save(ckpt, m, &r->ms, &state, r->ts.steps);
+    if (st == CLI_STOPPED && !p.stopped) {   /* another MPI rank saw the signal first */
+        /* the step it stopped after may have been a checkpoint step (likely under load: the other
+         * ranks wait in the next all-reduce while rank 0 writes), then the checkpoint is there */
+        int cst = p.saved == state.step ? SPECL_OK : specl_checkpoint_save(ckpt, m, &r->ms, &state, r->ts.steps);
         if (cst) st = cst;
         else if (log) fprintf(log, "stopped by a signal to another MPI rank after step %ld; checkpoint written\n", state.step);
     }
