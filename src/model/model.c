@@ -257,8 +257,9 @@ static void dense_bias_(int n, int out, const float *b, float *y, float *r) {
 }
 
 /* gb (out) += the column sums of dy (n, out). Threads take blocks of columns and each column is
- * summed over the rows in order, so the result does not depend on the thread count. */
-#define BIAS_COLS 64
+ * summed over the rows in order, so the result does not depend on the thread count. The blocks
+ * are wide (1 KB of a row) so that each row's part is one sequential read. */
+#define BIAS_COLS 256
 static void dense_bias_grad_(int n, int out, const float *dy, float *gb) {
     int nb = (out + BIAS_COLS - 1) / BIAS_COLS;
     #pragma omp parallel for schedule(static) if ((size_t)n * out > DENSE_PAR_MIN)
