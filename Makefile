@@ -15,7 +15,9 @@ CC      ?= cc
 BUILD   ?= build
 PKGS    := openblas lapacke arpack inih libcjson
 OPT     ?= -O2
-CFLAGS  += $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
+# -fno-math-errno: sqrtf then need not set errno for a negative argument, so loops calling it (Adam)
+# vectorize; nothing in specl reads errno after a math call. It does not reassociate or change results.
+CFLAGS  += $(OPT) -fno-math-errno -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
            -Wno-missing-field-initializers -fopenmp -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lz -lm -fopenmp
 # MPI (data-parallel `mpirun -np P specl train`, docs/mpi.md): Open MPI through pkg-config when it is

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
+#include <omp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -904,8 +905,63 @@ TEST(npy_python_numpy_crosscheck) {
     specl_array_free(&x);
 }
 
+/* ---- float-buffer reductions ---- */
+
+/* specl_sumsq sums in fixed blocks combined in order: the same double with 1 and 2 threads, within
+ * 1e-12 of a long double sum; sizes around the block (4096) and group (2^20) edges, and 0. */
+TEST(sumsq_threads_and_reference) {
+    const size_t sizes[] = { 0, 1, 7, 4096, 4097, 65537, 300001, (size_t)1 << 20, ((size_t)1 << 20) * 2 + 4099 };
+    size_t nmax = sizes[sizeof sizes / sizeof *sizes - 1];
+    float *x = malloc(sizeof(float) * nmax);
+    if (!x) { CHECK(0); return; }
+    specl_rng r;
+    specl_rng_seed(&r, 91);
+    for (size_t i = 0; i < nmax; i++) x[i] = (float)(specl_rng_normal(&r) * (i % 3 ? 1e-3 : 10.0));
+    int saved = omp_get_max_threads();
+    for (size_t c = 0; c < sizeof sizes / sizeof *sizes; c++) {
+        size_t n = sizes[c];
+        long double ref = 0;
+        for (size_t i = 0; i < n; i++) ref += (long double)x[i] * x[i];
+        omp_set_num_threads(1);
+        double s1 = specl_sumsq(x, n);
+        omp_set_num_threads(2);
+        double s2 = specl_sumsq(x, n);
+        CHECK(memcmp(&s1, &s2, sizeof s1) == 0);
+        CHECK(fabsl(s1 - ref) <= 1e-12L * ref);
+    }
+    omp_set_num_threads(saved);
+    free(x);
+}
+
+/* specl_all_finite finds one NaN or Inf anywhere (first, last, past the first group), 1 or 2 threads */
+TEST(all_finite_positions) {
+    size_t n = ((size_t)1 << 20) + 5000;
+    float *x = calloc(n, sizeof(float));
+    if (!x) { CHECK(0); return; }
+    int saved = omp_get_max_threads();
+    const size_t at[] = { 0, 4095, 4096, (size_t)1 << 20, n - 1 };
+    for (int t = 1; t <= 2; t++) {
+        omp_set_num_threads(t);
+        CHECK(specl_all_finite(x, n) && specl_all_finite(x, 0) && specl_all_finite(x, 3));
+        for (size_t a = 0; a < sizeof at / sizeof *at; a++) {
+            x[at[a]] = NAN;
+            CHECK(!specl_all_finite(x, n));
+            x[at[a]] = -INFINITY;
+            CHECK(!specl_all_finite(x, n));
+            CHECK(specl_all_finite(x, at[a]));   /* the prefix before it */
+            x[at[a]] = 3e38f;
+            CHECK(specl_all_finite(x, n));
+            x[at[a]] = 0;
+        }
+    }
+    omp_set_num_threads(saved);
+    free(x);
+}
+
 RUN_TESTS(
     RUN(rng_same_seed_same_stream);
+    RUN(sumsq_threads_and_reference);
+    RUN(all_finite_positions);
     RUN(rng_derived_streams);
     RUN(rng_uniform_moments);
     RUN(rng_normal_moments);

@@ -6,6 +6,7 @@
  * reach the closed-form optimum, and bit-identical reruns for a fixed seed. */
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,52 @@ TEST(model_apply_chunks) {
     specl_model_free(m);
 }
 
+/* An mlp wide enough for the threaded bias, fused bias + ReLU and bias-gradient passes of dense
+ * layers: the output against the double reference, each bias gradient exactly the column sums of
+ * ∂/∂(its output) in row order, and output and gradients bit-identical with 1 and 2 threads. */
+TEST(model_mlp_wide_threads) {
+    specl_model_spec ms = { "mlp", 40, 48, 2, 300, 0, 1.0 };
+    int n = 130;
+    specl_model *m;
+    CHECK_OK(specl_model_create(&ms, n, &m));
+    if (!m) return;
+    specl_rng r;
+    specl_rng_seed(&r, 32);
+    specl_model_init(m, 1.0, &r);
+    randn_(&r, m->params, m->n_params, 0.1);   /* nonzero biases */
+    float *x = malloc(sizeof(float) * (size_t)n * 40), *R = malloc(sizeof(float) * (size_t)n * 48);
+    float *o[2], *gr[2];
+    double *ref = malloc(sizeof(double) * (size_t)n * 48);
+    randn_(&r, x, (size_t)n * 40, 1.0);
+    randn_(&r, R, (size_t)n * 48, 1.0);
+    openblas_set_num_threads(1);
+    int saved = omp_get_max_threads();
+    for (int t = 0; t < 2; t++) {
+        omp_set_num_threads(t + 1);
+        o[t] = malloc(sizeof(float) * (size_t)n * 48);
+        gr[t] = malloc(sizeof(float) * m->n_params);
+        CHECK_OK(specl_model_forward(m, n, x, NULL, o[t]));
+        specl_model_zero_grad(m);
+        CHECK_OK(specl_model_backward(m, R));
+        memcpy(gr[t], m->grads, sizeof(float) * m->n_params);
+    }
+    CHECK(memcmp(o[0], o[1], sizeof(float) * (size_t)n * 48) == 0);
+    CHECK(memcmp(gr[0], gr[1], sizeof(float) * m->n_params) == 0);
+    ref_forward_(m, n, x, NULL, ref);
+    for (int e = 0; e < n * 48; e++) CHECK_NEAR(o[0][e], ref[e], 1e-4 * (1 + fabs(ref[e])));
+    /* the last layer's ∂/∂output is R itself */
+    const specl_layer *last = &m->layers[m->n_layers - 1];
+    for (int j = 0; j < last->out; j++) {
+        float s = 0.0f;
+        for (int i = 0; i < n; i++) s += R[(size_t)i * last->out + j];
+        CHECK(gr[1][last->b + j] == s);
+    }
+    omp_set_num_threads(saved);
+    for (int t = 0; t < 2; t++) { free(o[t]); free(gr[t]); }
+    free(x); free(R); free(ref);
+    specl_model_free(m);
+}
+
 /* ---- optimizers and schedules ---- */
 
 TEST(optim_adamw_by_hand) {
@@ -317,6 +364,68 @@ TEST(optim_sgd_by_hand) {
     /* explicit values of the first coordinate: v1 = 0.51, p1 = 0.949; v2 = 0.459+0.1+0.00949 */
     CHECK_NEAR(P[0], 1.0 - 0.051 - 0.1 * (0.9 * 0.51 + 0.1 + 0.00949), 1e-9);
     specl_optimizer_free(&o);
+}
+
+/* The step of optim.c, one element at a time: the (vectorized, threaded) optimizer must give
+ * exactly these floats, with 1 and 2 threads, on a size past the threading threshold and with a
+ * tail that fills no vector. */
+static void ref_step_(const specl_opt_spec *s, long t, float *p, float *m, float *v, const float *g, size_t n, double lr) {
+    if (s->kind == SPECL_OPT_SGD) {
+        float mu = (float)s->momentum, wd = (float)s->weight_decay, a = (float)lr;
+        for (size_t i = 0; i < n; i++) { float u = mu * m[i] + g[i] + wd * p[i]; m[i] = u; p[i] -= a * u; }
+        return;
+    }
+    double c1 = 1.0 - pow(s->beta1, (double)t), c2 = 1.0 - pow(s->beta2, (double)t);
+    float a = (float)(lr / c1), rc2 = (float)(1.0 / sqrt(c2)), eps = (float)s->eps;
+    float decay = (float)(1.0 - lr * s->weight_decay), b1 = (float)s->beta1, b2 = (float)s->beta2;
+    for (size_t i = 0; i < n; i++) {
+        float mi = b1 * m[i] + (1.0f - b1) * g[i];
+        float vi = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = decay * p[i] - a * mi / (sqrtf(vi) * rc2 + eps);
+    }
+}
+
+TEST(optim_matches_scalar_reference) {
+    const size_t n = 200003;
+    float *p0 = malloc(sizeof(float) * n), *g = malloc(sizeof(float) * n), *p = malloc(sizeof(float) * n);
+    float *P = malloc(sizeof(float) * n), *M = malloc(sizeof(float) * n), *V = malloc(sizeof(float) * n);
+    if (!p0 || !g || !p || !P || !M || !V) { CHECK(0); goto out; }
+    specl_rng r;
+    specl_rng_seed(&r, 44);
+    randn_(&r, p0, n, 1.0);
+    int saved = omp_get_max_threads();
+    for (int kind = 0; kind < 2; kind++) {
+        specl_opt_spec os;
+        memset(&os, 0, sizeof os);
+        if (kind == 0) { os.kind = SPECL_OPT_ADAM; os.beta1 = 0.9; os.beta2 = 0.999; os.eps = 1e-8; os.weight_decay = 0.05; }
+        else { os.kind = SPECL_OPT_SGD; os.momentum = 0.9; os.weight_decay = 1e-3; }
+        for (int threads = 1; threads <= 2; threads++) {
+            omp_set_num_threads(threads);
+            specl_optimizer o;
+            CHECK_OK(specl_optimizer_init(&o, &os, n));
+            memcpy(p, p0, sizeof(float) * n);
+            memcpy(P, p0, sizeof(float) * n);
+            memset(M, 0, sizeof(float) * n);
+            memset(V, 0, sizeof(float) * n);
+            specl_rng rg;
+            specl_rng_seed(&rg, 45);
+            for (long t = 1; t <= 3; t++) {
+                randn_(&rg, g, n, t == 2 ? 1e-4 : 1.0);
+                g[t] = 0.0f;   /* a zero gradient: v may stay 0, the step is then 0 / eps */
+                double lr = 0.01 / (double)t;
+                specl_optimizer_step(&o, p, g, lr);
+                ref_step_(&os, t, P, M, V, g, n, lr);
+            }
+            CHECK(memcmp(p, P, sizeof(float) * n) == 0 && memcmp(o.m, M, sizeof(float) * n) == 0);
+            if (kind == 0) CHECK(memcmp(o.v, V, sizeof(float) * n) == 0);
+            specl_optimizer_free(&o);
+        }
+    }
+    omp_set_num_threads(saved);
+out:
+    free(p0); free(g); free(p); free(P); free(M); free(V);
 }
 
 TEST(schedule_cosine_and_warmup) {
@@ -502,8 +611,8 @@ TEST(train_deterministic) {
 RUN_TESTS(
     RUN(model_grad_linear); RUN(model_grad_affine); RUN(model_grad_relu1); RUN(model_grad_mlp_depth2);
     RUN(model_grad_mlp_depth1); RUN(model_grad_table); RUN(model_layout); RUN(model_init_statistics);
-    RUN(model_validation); RUN(model_apply_chunks);
-    RUN(optim_adamw_by_hand); RUN(optim_sgd_by_hand); RUN(schedule_cosine_and_warmup);
+    RUN(model_validation); RUN(model_apply_chunks); RUN(model_mlp_wide_threads);
+    RUN(optim_adamw_by_hand); RUN(optim_sgd_by_hand); RUN(optim_matches_scalar_reference); RUN(schedule_cosine_and_warmup);
     RUN(train_stops_on_nan); RUN(train_validation_and_callback_stop); RUN(train_linear_reaches_optimum);
     RUN(train_deterministic)
 )

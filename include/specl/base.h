@@ -63,7 +63,7 @@ int specl_dgelsd(int m, int n, int nrhs, double *a, double *b, double rcond, int
 
 /* Utilities on float buffers. */
 int specl_all_finite(const float *x, size_t n);          /* 1 if no NaN/Inf */
-double specl_sumsq(const float *x, size_t n);            /* Σ x², accumulated in double */
+double specl_sumsq(const float *x, size_t n);            /* Σ x² in double, the same for any thread count */
 
 /* Dynamic string used to build messages, JSON-free text and file contents. */
 typedef struct specl_str { char *buf; size_t len, cap; } specl_str;

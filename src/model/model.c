@@ -164,19 +164,71 @@ static const float *input_(const specl_model *m, int src, const float *x) { retu
 static float *bn_stats_(const specl_model *m, const specl_layer *l) { return m->acts + l->act + (size_t)m->max_n * l->out; }
 static float *conv1d_ws_(const specl_model *m, const specl_layer *l) { return m->acts + l->act + (size_t)m->max_n * l->out; }
 
+/* ---- dense: the passes around its sgemm ---- */
+
+/* Elementwise passes over fewer elements than this stay on one thread. */
+#define DENSE_PAR_MIN 32768
+
+/* The ReLU layer whose forward the bias pass of dense layer l does as well: the next layer, if it
+ * is a ReLU reading l (mlp, relu1). run_layers_ always runs l before its successor, so that ReLU
+ * finds its output written; if a run stops at l, the extra write goes to a buffer not yet read. */
+static const specl_layer *relu_after_(const specl_model *m, const specl_layer *l) {
+    int i = (int)(l - m->layers);
+    if (l->kind != SPECL_LAYER_DENSE || !l->bias || i + 1 >= m->n_layers) return NULL;
+    const specl_layer *r = l + 1;
+    return r->kind == SPECL_LAYER_RELU && r->src == i ? r : NULL;
+}
+static int relu_fused_(const specl_model *m, const specl_layer *r) {
+    return r->src >= 0 && relu_after_(m, &m->layers[r->src]) == r;
+}
+
+/* y (n, out) += b on every row and, with r non-NULL, r = relu(y) in the same pass over y: one read
+ * of y fewer than two passes, and the same operations on each element. */
+static void dense_bias_(int n, int out, const float *b, float *y, float *r) {
+    #pragma omp parallel for schedule(static) if ((size_t)n * out > DENSE_PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        float *yi = y + (size_t)i * out;
+        if (r) {
+            float *ri = r + (size_t)i * out;
+            #pragma omp simd
+            for (int j = 0; j < out; j++) { float v = yi[j] + b[j]; yi[j] = v; ri[j] = v > 0 ? v : 0.0f; }
+        } else {
+            #pragma omp simd
+            for (int j = 0; j < out; j++) yi[j] += b[j];
+        }
+    }
+}
+
+/* gb (out) += the column sums of dy (n, out). Threads take blocks of columns and each column is
+ * summed over the rows in order, so the result does not depend on the thread count. The blocks
+ * are wide (1 KB of a row) so that each row's part is one sequential read. */
+#define BIAS_COLS 256
+static void dense_bias_grad_(int n, int out, const float *dy, float *gb) {
+    int nb = (out + BIAS_COLS - 1) / BIAS_COLS;
+    #pragma omp parallel for schedule(static) if ((size_t)n * out > DENSE_PAR_MIN)
+    for (int c = 0; c < nb; c++) {
+        int j0 = c * BIAS_COLS, j1 = j0 + BIAS_COLS < out ? j0 + BIAS_COLS : out;
+        for (int r = 0; r < n; r++) {
+            const float *d = dy + (size_t)r * out;
+            #pragma omp simd
+            for (int j = j0; j < j1; j++) gb[j] += d[j];
+        }
+    }
+}
+
 static int layer_forward_(specl_model *m, const specl_layer *l, int n, const float *in, const float *x, const int64_t *ids, float *y) {
     const float *w = m->params + l->w;
     size_t len = (size_t)n * l->out;
     switch (l->kind) {
-    case SPECL_LAYER_DENSE:
+    case SPECL_LAYER_DENSE: {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l->out, l->in, 1.0f, in, l->in, w, l->in, 0.0f, y, l->out);
-        if (l->bias) {
-            const float *b = m->params + l->b;
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < l->out; j++) y[(size_t)i * l->out + j] += b[j];
-        }
+        const specl_layer *r = relu_after_(m, l);
+        if (l->bias) dense_bias_(n, l->out, m->params + l->b, y, r ? m->acts + r->act : NULL);
         break;
-    case SPECL_LAYER_RELU: specl_relu_forward_(len, in, y); break;
+    }
+    case SPECL_LAYER_RELU:
+        if (!relu_fused_(m, l)) specl_relu_forward_(len, in, y);
+        break;
     case SPECL_LAYER_TABLE:
         if (!ids) return specl_error(SPECL_EINVAL, "table model needs support ids for its rows");
         for (int i = 0; i < n; i++) {
@@ -228,9 +280,7 @@ static void layer_backward_(specl_model *m, const specl_layer *l, int n, const f
     switch (l->kind) {
     case SPECL_LAYER_DENSE:
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l->out, l->in, n, 1.0f, dy, l->out, in, l->in, 1.0f, gw, l->in);
-        if (gb)
-            for (int r = 0; r < n; r++)
-                for (int j = 0; j < l->out; j++) gb[j] += dy[(size_t)r * l->out + j];
+        if (gb) dense_bias_grad_(n, l->out, dy, gb);
         if (dx)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l->in, l->out, 1.0f, dy, l->out, w, l->in,
                         acc ? 1.0f : 0.0f, dx, l->in);

@@ -30,10 +30,11 @@ void specl_optimizer_step(specl_optimizer *o, float *p, const float *g, double l
     o->t++;
     if (s->kind == SPECL_OPT_SGD) {
         float mu = (float)s->momentum, wd = (float)s->weight_decay, a = (float)lr;
-        #pragma omp parallel for schedule(static) if (o->n > 65536)
+        float *om = o->m;
+        #pragma omp parallel for simd schedule(static) if (o->n > 65536)
         for (size_t i = 0; i < o->n; i++) {
-            float v = mu * o->m[i] + g[i] + wd * p[i];
-            o->m[i] = v;
+            float v = mu * om[i] + g[i] + wd * p[i];
+            om[i] = v;
             p[i] -= a * v;
         }
         return;
@@ -42,12 +43,17 @@ void specl_optimizer_step(specl_optimizer *o, float *p, const float *g, double l
     double c1 = 1.0 - pow(b1, (double)o->t), c2 = 1.0 - pow(b2, (double)o->t);
     float a = (float)(lr / c1), rc2 = (float)(1.0 / sqrt(c2)), eps = (float)s->eps;
     float decay = (float)(1.0 - lr * s->weight_decay), fb1 = (float)b1, fb2 = (float)b2;
-    #pragma omp parallel for schedule(static) if (o->n > 65536)
+    /* simd: the four arrays may alias as far as the compiler knows, so without it -O2 keeps this
+     * loop scalar (and sqrtf needs -fno-math-errno, see the Makefile). Each element goes through
+     * the same IEEE single operations either way (no FMA contraction under -std=c11), so the
+     * result is that of the scalar loop, whatever the thread count (tests/test_model.c). */
+    float *om = o->m, *ov = o->v;
+    #pragma omp parallel for simd schedule(static) if (o->n > 65536)
     for (size_t i = 0; i < o->n; i++) {
-        float m = fb1 * o->m[i] + (1.0f - fb1) * g[i];
-        float v = fb2 * o->v[i] + (1.0f - fb2) * g[i] * g[i];
-        o->m[i] = m;
-        o->v[i] = v;
+        float m = fb1 * om[i] + (1.0f - fb1) * g[i];
+        float v = fb2 * ov[i] + (1.0f - fb2) * g[i] * g[i];
+        om[i] = m;
+        ov[i] = v;
         p[i] = decay * p[i] - a * m / (sqrtf(v) * rc2 + eps);
     }
 }
