@@ -16,8 +16,10 @@
  * clusters (the bench graph, 2.2·10^6 entries) ncv 21 converges in 8 restarts, 100 products, where
  * ncv 64 needs 174 (ncv 24..40: 95..101); on a uniformly random graph (2.2·10^6 entries; its bottom
  * eigenvalues are 1e-4 apart at the edge of the bulk) ncv 21 needs 1257 restarts, 10808 products,
- * ncv 32 5313 and ncv 64 3035, and the narrow-then-wide run 3358 (the 30 narrow restarts cost
- * ~10%). Both bases are capped at n.
+ * ncv 32 5313 and ncv 64 3035, and the narrow-then-wide run 3464 (14% more products, but 40 s
+ * of CPU against 50 s for ncv 64 alone before A had its own CSR). k = 3 and 5 on the clusters:
+ * ncv 20 needs ~360 products against ~185 for ncv 64, at about the same CPU time. Both bases are
+ * capped at n.
  * The starting vector is fixed (uniform in [−1, 1) from specl_rng seeded 12345, info = 1), so a
  * run never depends on ARPACK's internal random state and repeats bit for bit for a fixed thread
  * count. If dsaupd stops at the iteration limit the call fails (SPECL_ELINALG, the detail gives
