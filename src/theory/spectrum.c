@@ -122,12 +122,19 @@ static int op_init_(const specl_graph *g, norm_op *op) {
         free(dinv);
         return specl_error(SPECL_ENOMEM, "spectrum: cannot allocate the operator (n = %zu, %zu entries)", n, nnz);
     }
-    for (size_t i = 0; i < n; i++) dinv[i] = 1.0 / sqrt(g->deg[i]);
-    for (size_t r = 0; r < n; r++)
-        for (int64_t q = g->rowptr[r]; q < g->rowptr[r + 1]; q++) {
-            op->col[q] = (int32_t)g->col[q];
-            op->val[q] = dinv[r] * g->val[q] * dinv[g->col[q]];
-        }
+    const int64_t *rp = g->rowptr, *col = g->col;
+    const double *val = g->val, *deg = g->deg;
+#pragma omp parallel if (op->par)
+    {
+#pragma omp for schedule(static)
+        for (size_t i = 0; i < n; i++) dinv[i] = 1.0 / sqrt(deg[i]);
+#pragma omp for schedule(static)
+        for (size_t r = 0; r < n; r++)
+            for (int64_t q = rp[r]; q < rp[r + 1]; q++) {
+                op->col[q] = (int32_t)col[q];
+                op->val[q] = dinv[r] * val[q] * dinv[col[q]];
+            }
+    }
     free(dinv);
     return SPECL_OK;
 }
