@@ -12,6 +12,7 @@
 #include <float.h>
 #include <ftw.h>
 #include <math.h>
+#include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,67 @@ TEST(graph_triplets_vs_dense_identical) {
     specl_graph_free(&gd);
     specl_graph_free(&gt);
     free(a);
+}
+
+/* Random triplets with duplicates, zero weights, self-loops and one row longer than the insertion
+ * sort's limit, against a dense accumulation in input order (an entry before its mirror): the CSR
+ * must hold exactly those sums, bit for bit, with ascending columns. */
+static void triplets_vs_reference_(int sym) {
+    int n = 60;
+    specl_rng r;
+    specl_rng_seed(&r, 17 + (uint64_t)sym);
+    tlist t = {0};
+    for (int e = 0; e < 900; e++) {
+        int64_t a = e % 4 == 0 ? 5 : (int64_t)specl_rng_below(&r, (uint64_t)n);   /* row 5 is long */
+        int64_t b = (int64_t)specl_rng_below(&r, (uint64_t)n);
+        double w = e % 9 == 0 ? 0 : specl_rng_uniform(&r) + 0.1 * (double)(e % 7);
+        tl_add_(&t, a, b, w);
+        if (!sym) tl_add_(&t, b, a, w);     /* general input: the mirror, exactly equal */
+    }
+    for (int64_t v = 0; v < n; v++) {       /* a ring so that every degree is positive */
+        tl_add_(&t, v, (v + 1) % n, 1);
+        if (!sym) tl_add_(&t, (v + 1) % n, v, 1);
+    }
+    double *acc = calloc((size_t)n * n, sizeof(double));
+    char *has = calloc((size_t)n * n, 1);
+    for (int64_t e = 0; e < t.m; e++) {
+        if (t.w[e] == 0) continue;
+        int64_t a = t.i[e], b = t.j[e];
+        acc[a * n + b] += t.w[e], has[a * n + b] = 1;
+        if (sym && a != b) acc[b * n + a] += t.w[e], has[b * n + a] = 1;
+    }
+    specl_graph g;
+    int st = specl_graph_from_triplets(n, t.m, t.i, t.j, t.w, sym, &g);
+    tl_free_(&t);
+    CHECK_OK(st);
+    int ok = !st, longest = 0;
+    for (int64_t v = 0; ok && v < n; v++) {
+        int64_t q = g.rowptr[v];
+        double deg = 0;
+        for (int64_t c = 0; c < n; c++) {
+            if (!has[v * n + c]) continue;
+            double want = acc[v * n + c];
+            if (!sym && c != v) {                 /* symmetrize_ stores the average, from the upper side */
+                double lo = acc[(v < c ? v : c) * n + (v < c ? c : v)], hi = acc[(v < c ? c : v) * n + (v < c ? v : c)];
+                want = lo + 0.5 * (hi - lo);
+            }
+            ok = ok && q < g.rowptr[v + 1] && g.col[q] == c && g.val[q] == want;
+            deg += want;
+            q++;
+        }
+        ok = ok && q == g.rowptr[v + 1] && g.deg[v] == deg;
+        if (g.rowptr[v + 1] - g.rowptr[v] > longest) longest = (int)(g.rowptr[v + 1] - g.rowptr[v]);
+    }
+    CHECK(ok);
+    CHECK(longest > 32);                          /* the merge sort ran */
+    specl_graph_free(&g);
+    free(acc);
+    free(has);
+}
+
+TEST(graph_triplets_vs_reference_accumulation) {
+    triplets_vs_reference_(1);
+    triplets_vs_reference_(0);
 }
 
 /* One failing call: status, detail substring, g left empty. */
@@ -492,15 +554,15 @@ TEST(spectrum_weighted_path_vs_dsyev) {
 
 /* ---- dense vs ARPACK ---- */
 
-TEST(spectrum_dense_vs_arpack) {
-    specl_graph g;
+/* ARPACK against LAPACK on g: eigenvalues, eigenvectors (same sign convention), residuals; and
+ * the Lanczos basis ARPACK ended with (the narrow first one, or the wide one after it stalled). */
+static void dense_vs_arpack_(const char *name, const specl_graph *g, int k, int want_ncv) {
     specl_spectrum sd, sa;
-    int k = 10;
-    CHECK_OK(random_graph_(1500, 4500, 21, &g));
-    CHECK_OK(specl_graph_spectrum(&g, k + 1, SPECL_EIG_DENSE, 0, &sd));
-    CHECK_OK(specl_graph_spectrum(&g, k, SPECL_EIG_ARPACK, 0, &sa));
+    CHECK_OK(specl_graph_spectrum(g, k + 1, SPECL_EIG_DENSE, 0, &sd));
+    CHECK_OK(specl_graph_spectrum(g, k, SPECL_EIG_ARPACK, 0, &sa));
     if (!sd.nu || !sa.nu) goto done;
     CHECK(sa.method == SPECL_EIG_ARPACK && sa.converged == k && sd.method == SPECL_EIG_DENSE);
+    CHECK(sa.ncv == want_ncv && sd.ncv == 0 && sd.matvecs == 0);
     double mingap = INFINITY;
     for (int j = 0; j < k; j++) mingap = fmin(mingap, sd.nu[j + 1] - sd.nu[j]);
     CHECK(mingap > 1e-6);                                 /* precondition: simple eigenvalues */
@@ -510,14 +572,37 @@ TEST(spectrum_dense_vs_arpack) {
         double dot = col_dot_(&sd, j, &sa, j);            /* same sign convention: +1, not −1 */
         worst = fmax(worst, fabs(1 - dot));
     }
-    printf("  n = 1500: min gap %.3g, max |nu_dense - nu_arpack| %.3g, max |1 - v_d.v_a| %.3g, residuals "
-           "dense %.3g arpack %.3g\n", mingap, maxdiff, worst, max_residual_(&sd), max_residual_(&sa));
+    printf("  %s: min gap %.3g, max |nu_dense - nu_arpack| %.3g, max |1 - v_d.v_a| %.3g, residuals dense %.3g "
+           "arpack %.3g (ncv %d, %d products)\n", name, mingap, maxdiff, worst, max_residual_(&sd), max_residual_(&sa),
+           sa.ncv, sa.matvecs);
     CHECK(maxdiff < 1e-9);
     CHECK(worst < 1e-8);
     CHECK(max_residual_(&sd) < 1e-12 && max_residual_(&sa) < 1e-12);
 done:
     specl_spectrum_free(&sd);
     specl_spectrum_free(&sa);
+}
+
+TEST(spectrum_dense_vs_arpack) {
+    /* a random graph: the bottom of L is the edge of the bulk, the narrow basis stalls */
+    specl_graph g;
+    CHECK_OK(random_graph_(1500, 4500, 21, &g));
+    dense_vs_arpack_("random, n = 1500", &g, 10, 64);
+    specl_graph_free(&g);
+    /* 10 planted clusters of 200 (a ring each, random edges 95% inside): 10 eigenvalues near 0
+     * well apart from the rest, which the narrow basis (2k + 1 = 21) finds */
+    specl_rng r;
+    specl_rng_seed(&r, 31);
+    tlist t = {0};
+    for (int64_t v = 0; v < 2000; v++) tl_add_(&t, v, v / 200 * 200 + (v + 1) % 200, 0.5 + specl_rng_uniform(&r));
+    for (int e = 0; e < 10000; e++) {
+        int64_t a = (int64_t)specl_rng_below(&r, 2000);
+        int64_t b = specl_rng_uniform(&r) < 0.95 ? a / 200 * 200 + (int64_t)specl_rng_below(&r, 200)
+                                                  : (int64_t)specl_rng_below(&r, 2000);
+        if (a != b) tl_add_(&t, a, b, 0.5 + specl_rng_uniform(&r));
+    }
+    CHECK_OK(tl_build_(&t, 2000, &g));
+    dense_vs_arpack_("10 clusters, n = 2000", &g, 10, 21);
     specl_graph_free(&g);
 }
 
@@ -532,6 +617,56 @@ TEST(spectrum_arpack_deterministic) {
           memcmp(a.vec, b.vec, sizeof(double) * 4 * 3000) == 0);
     specl_spectrum_free(&a);
     specl_spectrum_free(&b);
+    specl_graph_free(&g);
+}
+
+/* The OpenMP paths (matvec and the blocked residuals) give the same bits on 1 and 2 threads; the
+ * graph is above the size at which they fork. */
+TEST(spectrum_arpack_threads_identical) {
+    specl_graph g;
+    specl_spectrum a, b;
+    int k = 4, saved = omp_get_max_threads();
+    CHECK_OK(random_graph_(20000, 60000, 8, &g));
+    CHECK(g.nnz > 100000);
+    omp_set_num_threads(1);
+    int st = specl_graph_spectrum(&g, k, SPECL_EIG_ARPACK, 0, &a);
+    omp_set_num_threads(2);
+    CHECK_OK(specl_graph_spectrum(&g, k, SPECL_EIG_ARPACK, 0, &b));
+    omp_set_num_threads(saved);
+    CHECK_OK(st);
+    CHECK(a.nu && b.nu && a.matvecs == b.matvecs && memcmp(a.nu, b.nu, sizeof(double) * (size_t)k) == 0 &&
+          memcmp(a.vec, b.vec, sizeof(double) * (size_t)k * 20000) == 0 &&
+          memcmp(a.residual, b.residual, sizeof(double) * (size_t)k) == 0);
+    specl_spectrum_free(&a);
+    specl_spectrum_free(&b);
+    specl_graph_free(&g);
+}
+
+/* The residuals (one blocked pass over the matrix for all k vectors) against ‖v − A v − ν v‖ from
+ * specl_graph_norm_adj_mv, one vector at a time. A loose tol leaves residuals well above round-off. */
+TEST(spectrum_residuals_vs_reference) {
+    specl_graph g;
+    specl_spectrum s;
+    int k = 6;
+    CHECK_OK(random_graph_(30000, 90000, 9, &g));
+    CHECK_OK(specl_graph_spectrum(&g, k, SPECL_EIG_ARPACK, 1e-3, &s));
+    if (!s.nu) { specl_graph_free(&g); return; }
+    size_t n = (size_t)g.n;
+    double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n), worst = 0, most = 0;
+    for (int j = 0; j < k; j++) {
+        for (size_t i = 0; i < n; i++) x[i] = s.vec[i * (size_t)k + (size_t)j];
+        specl_graph_norm_adj_mv(&g, x, y);
+        double r2 = 0;
+        for (size_t i = 0; i < n; i++) r2 += (x[i] - y[i] - s.nu[j] * x[i]) * (x[i] - y[i] - s.nu[j] * x[i]);
+        worst = fmax(worst, fabs(sqrt(r2) - s.residual[j]) / (sqrt(r2) + 1e-9));   /* ν_0's is ~1e-15 */
+        most = fmax(most, sqrt(r2));
+    }
+    printf("  residuals (tol 1e-3): largest %.3g, max relative difference to the reference %.3g\n", most, worst);
+    CHECK(most > 1e-8);
+    CHECK(worst < 1e-6);
+    free(x);
+    free(y);
+    specl_spectrum_free(&s);
     specl_graph_free(&g);
 }
 
@@ -939,6 +1074,7 @@ RUN_TESTS(
     RUN(graph_general_input_duplicates_and_average);
     RUN(graph_symmetric_input_self_loop_not_mirrored);
     RUN(graph_triplets_vs_dense_identical);
+    RUN(graph_triplets_vs_reference_accumulation);
     RUN(graph_validation_errors);
     RUN(graph_dense_validation_errors);
     RUN(graph_norm_adj_mv_vs_dense_laplacian);
@@ -950,6 +1086,8 @@ RUN_TESTS(
     RUN(spectrum_weighted_path_vs_dsyev);
     RUN(spectrum_dense_vs_arpack);
     RUN(spectrum_arpack_deterministic);
+    RUN(spectrum_arpack_threads_identical);
+    RUN(spectrum_residuals_vs_reference);
     RUN(spectrum_argument_errors);
     RUN(spectrum_large_sparse_arpack);
     RUN(mtx_write_read_roundtrip);

@@ -20,6 +20,8 @@ typedef struct specl_spectrum {
     double *vec;       /* (n, k) row-major: column j is the unit eigenvector of ν_j */
     double *residual;  /* (k) ‖L v_j − ν_j v_j‖₂ */
     specl_eig_method method;   /* the method actually used */
+    int ncv;           /* ARPACK: the Lanczos basis size of the final run (0 for dense) */
+    int matvecs;       /* ARPACK: products A·x over all runs (0 for dense) */
 } specl_spectrum;
 
 /* Bottom k eigenpairs of L. DENSE: LAPACKE dsyevr with an index range (n ≤ 20000). ARPACK:

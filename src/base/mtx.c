@@ -442,16 +442,20 @@ static int check_degrees_(const char *path, const mtx_header *h, const entry_lis
     return st;
 }
 
-static int build_graph_(const char *path, const mtx_header *h, const entry_list *l, specl_graph *g) {
+/* The checked entries become triplets, and the entry list (40 bytes per entry) is freed before the
+ * graph is built, so the peak is the list plus the triplets, or the triplets plus the graph. */
+static int build_graph_(const char *path, const mtx_header *h, entry_list *l, specl_graph *g) {
     size_t c = (size_t)(l->len ? l->len : 1);
-    int64_t *ti = malloc(sizeof(int64_t) * c), *tj = malloc(sizeof(int64_t) * c);
+    int64_t m = l->len, *ti = malloc(sizeof(int64_t) * c), *tj = malloc(sizeof(int64_t) * c);
     double *tw = malloc(sizeof(double) * c);
     int st;
     if (!ti || !tj || !tw) {
-        st = specl_error(SPECL_ENOMEM, "%s: cannot allocate %lld triplets", path, (long long)l->len);
+        st = specl_error(SPECL_ENOMEM, "%s: cannot allocate %lld triplets", path, (long long)m);
     } else {
-        for (int64_t p = 0; p < l->len; p++) ti[p] = l->e[p].i, tj[p] = l->e[p].j, tw[p] = l->e[p].w;
-        st = specl_graph_from_triplets(h->n, l->len, ti, tj, tw, h->symmetric, g);
+        for (int64_t p = 0; p < m; p++) ti[p] = l->e[p].i, tj[p] = l->e[p].j, tw[p] = l->e[p].w;
+        free(l->e);
+        *l = (entry_list){0};
+        st = specl_graph_from_triplets(h->n, m, ti, tj, tw, h->symmetric, g);
         if (st == SPECL_EINVAL) {   /* cannot happen after the checks above; keep the file in the message */
             char msg[1024];
             snprintf(msg, sizeof msg, "%s", specl_error_detail());

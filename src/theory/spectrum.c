@@ -4,10 +4,22 @@
  * abstol = dlamch('S') (the most accurate setting). ARPACK runs dsaupd/dseupd in regular mode
  * (mode 1, no factorization) for the k algebraically largest eigenvalues θ of
  * A = D^{-1/2} W D^{-1/2} ("LA": well separated at the top of the spectrum, whereas "SM" on L is
- * known to stall) and maps ν = 1 − θ; ncv = min(n, max(2k + 1, 64)), at most 10000 restarts. The
- * bottom of a random sparse graph has eigenvalues 1e-4 apart, and a wide Lanczos basis needs far
- * fewer restarts (measured on 10^5 vertices, 2·10^6 entries, k = 10, tol 0: ncv 21: 87 s, 40: 51 s,
- * 64: 31 s).
+ * known to stall) and maps ν = 1 − θ; A is applied through its own CSR (see norm_op).
+ *
+ * The Lanczos basis size ncv trades products for orthogonalization: every product is
+ * orthogonalized against the basis so far (two passes over up to ncv vectors of n doubles), which
+ * at ncv = 64 costs about three times the product itself on a graph with ~22 entries per row.
+ * Which size needs fewer restarts depends on the graph, so ARPACK first runs with a narrow basis,
+ * ncv = max(2k + 1, 20) (2k + 1 is SciPy's eigsh default), for at most 30 restarts, and if that
+ * has not converged, again with a wide one, ncv = max(2k + 1, 64), up to 10000 restarts, from the
+ * narrow run's filtered start vector. Measured, k = 10, tol 0, 10^5 vertices: on 10 planted
+ * clusters (the bench graph, 2.2·10^6 entries) ncv 21 converges in 8 restarts, 100 products, where
+ * ncv 64 needs 174 (ncv 24..40: 95..101); on a uniformly random graph (2.2·10^6 entries; its bottom
+ * eigenvalues are 1e-4 apart at the edge of the bulk) ncv 21 needs 1257 restarts, 10808 products,
+ * ncv 32 5313 and ncv 64 3035, and the narrow-then-wide run 3464 (14% more products, but 40 s
+ * of CPU against 50 s for ncv 64 alone before A had its own CSR). k = 3 and 5 on the clusters:
+ * ncv 20 needs ~360 products against ~185 for ncv 64, at about the same CPU time. Both bases are
+ * capped at n.
  * The starting vector is fixed (uniform in [−1, 1) from specl_rng seeded 12345, info = 1), so a
  * run never depends on ARPACK's internal random state and repeats bit for bit for a fixed thread
  * count. If dsaupd stops at the iteration limit the call fails (SPECL_ELINALG, the detail gives
@@ -16,13 +28,14 @@
  * Both methods end in the same post-processing: eigenvalues ascending, each eigenvector scaled
  * to unit norm with its largest-magnitude component (the first such) positive, so the two methods
  * can be compared entry by entry for simple eigenvalues, and residuals ‖v − A v − ν v‖₂ recomputed
- * with specl_graph_norm_adj_mv. AUTO is DENSE for n ≤ 2000, else ARPACK. ARPACK needs k < n; a
- * request with k = n falls back to DENSE when n ≤ 2000 and is rejected otherwise.
+ * for all k vectors in one pass over A. AUTO is DENSE for n ≤ 2000, else ARPACK. ARPACK needs
+ * k < n; a request with k = n falls back to DENSE when n ≤ 2000 and is rejected otherwise.
  */
 #include <arpack/arpack.h>
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include "specl/spectral.h"
@@ -30,8 +43,12 @@
 #define SPEC_DENSE_MAX 20000
 #define SPEC_AUTO_DENSE_MAX 2000
 #define SPEC_ARPACK_MAXITER 10000
-#define SPEC_ARPACK_MIN_NCV 64
+#define SPEC_NCV_NARROW 20          /* first basis: max(2k + 1, 20) */
+#define SPEC_NCV_WIDE 64            /* after SPEC_NARROW_RESTARTS: max(2k + 1, 64) */
+#define SPEC_NARROW_RESTARTS 30
 #define SPEC_START_SEED 12345
+#define SPEC_PAR_NNZ 100000         /* below this the OpenMP fork costs more than a matvec */
+#define SPEC_RES_BLOCK 1024         /* rows per partial sum of the residuals */
 
 void specl_spectrum_free(specl_spectrum *s) {
     if (!s) return;
@@ -72,48 +89,119 @@ done:
     return st;
 }
 
+/* ---- the operator A = D^{-1/2} W D^{-1/2} ---- */
+
+/* A's own CSR: the entries D^{-1/2}_r W_rc D^{-1/2}_c computed once, and 32-bit column indices
+ * (n <= INT_MAX / 4 is checked up front), so a product streams 12 instead of 16 bytes per stored
+ * entry and needs no pass to scale x first (one OpenMP barrier per product instead of two).
+ * Measured on the bench graph (10^5 vertices, 2.2·10^6 entries, one thread): 3.7 ms per product
+ * scaling x and y around W's int64 CSR, 2.9 ms with int32 columns, 2.8 ms with this; the copy
+ * costs 12 bytes per entry (26 MB there), well below the peak of reading the graph. */
+typedef struct {
+    int64_t n;
+    const int64_t *rowptr;
+    int32_t *col;
+    double *val;
+    int par;                /* large enough for the OpenMP fork to pay */
+} norm_op;
+
+static void op_free_(norm_op *op) {
+    free(op->col);
+    free(op->val);
+}
+
+static int op_init_(const specl_graph *g, norm_op *op) {
+    size_t n = (size_t)g->n, nnz = (size_t)g->nnz;
+    op->n = g->n;
+    op->rowptr = g->rowptr;
+    op->par = g->nnz > SPEC_PAR_NNZ;
+    op->col = malloc(sizeof(int32_t) * (nnz ? nnz : 1));
+    op->val = malloc(sizeof(double) * (nnz ? nnz : 1));
+    double *dinv = malloc(sizeof(double) * n);
+    if (!op->col || !op->val || !dinv) {
+        free(dinv);
+        return specl_error(SPECL_ENOMEM, "spectrum: cannot allocate the operator (n = %zu, %zu entries)", n, nnz);
+    }
+    const int64_t *rp = g->rowptr, *col = g->col;
+    const double *val = g->val, *deg = g->deg;
+#pragma omp parallel if (op->par)
+    {
+#pragma omp for schedule(static)
+        for (size_t i = 0; i < n; i++) dinv[i] = 1.0 / sqrt(deg[i]);
+#pragma omp for schedule(static)
+        for (size_t r = 0; r < n; r++)
+            for (int64_t q = rp[r]; q < rp[r + 1]; q++) {
+                op->col[q] = (int32_t)col[q];
+                op->val[q] = dinv[r] * val[q] * dinv[col[q]];
+            }
+    }
+    free(dinv);
+    return SPECL_OK;
+}
+
+/* y = A x: rows in parallel, each row summed by one thread in CSR order, so the result does not
+ * depend on the number of threads. */
+static void op_mv_(const norm_op *op, const double *x, double *y) {
+    const int64_t n = op->n, *rp = op->rowptr;
+    const int32_t *col = op->col;
+    const double *val = op->val;
+#pragma omp parallel for schedule(static) if (op->par)
+    for (int64_t r = 0; r < n; r++) {
+        double s = 0;
+        for (int64_t q = rp[r]; q < rp[r + 1]; q++) s += val[q] * x[col[q]];
+        y[r] = s;
+    }
+}
+
 /* ---- ARPACK ---- */
 
 typedef struct {
     a_int n, nev, ncv, lworkl;
-    double *resid, *v, *workd, *workl, *d, *z;
+    double *resid, *v, *workd, *workl, *d;
     a_int *select;
     a_int iparam[11], ipntr[14];
-    double *dinv, *tmp;                  /* (n) D^{-1/2}; (n) scratch of the matvec */
+    int matvecs;                         /* OP·x products over all attempts */
 } arpack_ws;
 
-static void arpack_free_(arpack_ws *a) {
-    free(a->resid);
+static void arpack_free_basis_(arpack_ws *a) {
     free(a->v);
-    free(a->workd);
     free(a->workl);
     free(a->d);
-    free(a->z);
     free(a->select);
-    free(a->dinv);
-    free(a->tmp);
+    a->v = a->workl = a->d = NULL;
+    a->select = NULL;
 }
 
-static int arpack_alloc_(arpack_ws *a, const specl_graph *g, int k) {
-    a->n = (a_int)g->n;
-    a->nev = k;
-    a->ncv = 2 * k + 1 > SPEC_ARPACK_MIN_NCV ? 2 * k + 1 : SPEC_ARPACK_MIN_NCV;
-    if (a->ncv > a->n) a->ncv = a->n;
-    a->lworkl = a->ncv * (a->ncv + 8);
-    size_t n = (size_t)a->n, ncv = (size_t)a->ncv;
-    a->resid = malloc(sizeof(double) * n);
-    a->v = malloc(sizeof(double) * n * ncv);
-    a->workd = malloc(sizeof(double) * 3 * n);
+static void arpack_free_(arpack_ws *a) {
+    arpack_free_basis_(a);
+    free(a->resid);
+    free(a->workd);
+}
+
+/* The arrays whose size depends on ncv (v is n x ncv; dseupd writes the Ritz vectors into its first
+ * nev columns, which ARPACK allows, so there is no separate n x nev array). */
+static int arpack_alloc_basis_(arpack_ws *a, a_int ncv) {
+    arpack_free_basis_(a);
+    a->ncv = ncv;
+    a->lworkl = ncv * (ncv + 8);
+    a->v = malloc(sizeof(double) * (size_t)a->n * (size_t)ncv);
     a->workl = malloc(sizeof(double) * (size_t)a->lworkl);
-    a->d = malloc(sizeof(double) * ncv);
-    a->z = malloc(sizeof(double) * n * (size_t)k);
-    a->select = calloc(ncv, sizeof(a_int));
-    a->dinv = malloc(sizeof(double) * n);
-    a->tmp = malloc(sizeof(double) * n);
-    if (!a->resid || !a->v || !a->workd || !a->workl || !a->d || !a->z || !a->select || !a->dinv || !a->tmp)
-        return specl_error(SPECL_ENOMEM, "spectrum: cannot allocate ARPACK workspace (n = %d, ncv = %d)", (int)a->n,
-                           (int)a->ncv);
-    for (size_t i = 0; i < n; i++) a->dinv[i] = 1.0 / sqrt(g->deg[i]);
+    a->d = malloc(sizeof(double) * (size_t)ncv);
+    a->select = calloc((size_t)ncv, sizeof(a_int));
+    if (!a->v || !a->workl || !a->d || !a->select)
+        return specl_error(SPECL_ENOMEM, "spectrum: cannot allocate the ARPACK basis (n = %d, ncv = %d)", (int)a->n,
+                           (int)ncv);
+    return SPECL_OK;
+}
+
+static int arpack_alloc_(arpack_ws *a, int64_t nv, int k) {
+    a->n = (a_int)nv;
+    a->nev = k;
+    size_t n = (size_t)nv;
+    a->resid = malloc(sizeof(double) * n);
+    a->workd = malloc(sizeof(double) * 3 * n);
+    if (!a->resid || !a->workd)
+        return specl_error(SPECL_ENOMEM, "spectrum: cannot allocate ARPACK workspace (n = %d)", (int)a->n);
     specl_rng r;
     specl_rng_seed(&r, SPEC_START_SEED);
     for (size_t i = 0; i < n; i++) a->resid[i] = 2 * specl_rng_uniform(&r) - 1;
@@ -132,45 +220,52 @@ static const char *dsaupd_hint_(int info) {
     }
 }
 
-/* y = D^{-1/2} W D^{-1/2} x with the scaling precomputed (one multiply per stored entry instead
- * of a square root); rows in parallel, each row summed by one thread, so deterministic. */
-static void scaled_mv_(const specl_graph *g, const arpack_ws *a, const double *x, double *y) {
-    const int64_t n = g->n, *rp = g->rowptr, *col = g->col;
-    const double *val = g->val, *dinv = a->dinv;
-    double *t = a->tmp;
-    for (int64_t i = 0; i < n; i++) t[i] = x[i] * dinv[i];
-#pragma omp parallel for schedule(static) if (g->nnz > 100000)
-    for (int64_t r = 0; r < n; r++) {
-        double s = 0;
-        for (int64_t q = rp[r]; q < rp[r + 1]; q++) s += val[q] * t[col[q]];
-        y[r] = s * dinv[r];
-    }
-}
-
-/* Reverse-communication loop of dsaupd: every request is y = A x with A = D^{-1/2} W D^{-1/2}. */
-static int arpack_iterate_(const specl_graph *g, arpack_ws *a, double tol) {
+/* Reverse-communication loop of dsaupd from the start vector in a->resid, at most maxiter restarts;
+ * every request is y = A x. Returns ARPACK's info (0: converged, 1: restart limit). */
+static int arpack_run_(const norm_op *op, arpack_ws *a, double tol, int maxiter) {
     a_int ido = 0, info = 1;             /* info = 1: use the starting vector in resid */
     memset(a->iparam, 0, sizeof a->iparam);
     a->iparam[0] = 1;                    /* exact shifts */
-    a->iparam[2] = SPEC_ARPACK_MAXITER;
+    a->iparam[2] = maxiter;
     a->iparam[6] = 1;                    /* mode 1: standard problem, regular mode */
     for (;;) {
         dsaupd_c(&ido, "I", a->n, "LA", a->nev, tol, a->resid, a->ncv, a->v, a->n, a->iparam, a->ipntr, a->workd,
                  a->workl, a->lworkl, &info);
         if (ido != -1 && ido != 1) break;
-        scaled_mv_(g, a, a->workd + a->ipntr[0] - 1, a->workd + a->ipntr[1] - 1);
+        op_mv_(op, a->workd + a->ipntr[0] - 1, a->workd + a->ipntr[1] - 1);
+        a->matvecs++;
+    }
+    return (int)info;
+}
+
+/* A narrow basis first, a wide one if it stalls (see the header comment). */
+static int arpack_iterate_(const norm_op *op, arpack_ws *a, double tol) {
+    a_int k = a->nev, n = a->n;
+    a_int ncv1 = 2 * k + 1 > SPEC_NCV_NARROW ? 2 * k + 1 : SPEC_NCV_NARROW;
+    a_int ncv2 = 2 * k + 1 > SPEC_NCV_WIDE ? 2 * k + 1 : SPEC_NCV_WIDE;
+    if (ncv1 > n) ncv1 = n;
+    if (ncv2 > n) ncv2 = n;
+    int st, info;
+    if ((st = arpack_alloc_basis_(a, ncv1))) return st;
+    info = arpack_run_(op, a, tol, ncv1 < ncv2 ? SPEC_NARROW_RESTARTS : SPEC_ARPACK_MAXITER);
+    if (info == 1 && ncv1 < ncv2) {
+        /* V's first column is the start vector after all the narrow basis's implicit restarts, i.e.
+         * already filtered towards the wanted eigenvectors: the wide basis starts from it. */
+        memcpy(a->resid, a->v, sizeof(double) * (size_t)n);
+        if ((st = arpack_alloc_basis_(a, ncv2))) return st;
+        info = arpack_run_(op, a, tol, SPEC_ARPACK_MAXITER);
     }
     if (info != 0)
         return specl_error(SPECL_ELINALG, "spectrum: ARPACK dsaupd failed with info %d (%d of %d eigenpairs converged "
-                           "after %d restarts, n = %d, ncv = %d): %s", (int)info, (int)a->iparam[4], (int)a->nev,
-                           (int)a->iparam[2], (int)a->n, (int)a->ncv, dsaupd_hint_((int)info));
+                           "after %d restarts, n = %d, ncv = %d): %s", info, (int)a->iparam[4], (int)a->nev,
+                           (int)a->iparam[2], (int)a->n, (int)a->ncv, dsaupd_hint_(info));
     return SPECL_OK;
 }
 
 /* dseupd, then θ (descending) → ν = 1 − θ (ascending) into out, vectors as columns of out->vec. */
 static int arpack_extract_(arpack_ws *a, double tol, specl_spectrum *out) {
     a_int info = 0;
-    dseupd_c(1, "A", a->select, a->d, a->z, a->n, 0.0, "I", a->n, "LA", a->nev, tol, a->resid, a->ncv, a->v, a->n,
+    dseupd_c(1, "A", a->select, a->d, a->v, a->n, 0.0, "I", a->n, "LA", a->nev, tol, a->resid, a->ncv, a->v, a->n,
              a->iparam, a->ipntr, a->workd, a->workl, a->lworkl, &info);
     int nconv = (int)a->iparam[4];
     if (info != 0 || nconv < a->nev)
@@ -189,18 +284,20 @@ static int arpack_extract_(arpack_ws *a, double tol, specl_spectrum *out) {
     size_t n = (size_t)a->n;
     for (int j = 0; j < k; j++) {
         out->nu[j] = 1 - a->d[order[j]];
-        const double *zc = a->z + n * (size_t)order[j];
+        const double *zc = a->v + n * (size_t)order[j];
         for (size_t i = 0; i < n; i++) out->vec[i * (size_t)k + (size_t)j] = zc[i];
     }
     free(order);
     out->converged = nconv < k ? nconv : k;
+    out->ncv = (int)a->ncv;
+    out->matvecs = a->matvecs;
     return SPECL_OK;
 }
 
-static int spectrum_arpack_(const specl_graph *g, int k, double tol, specl_spectrum *out) {
+static int spectrum_arpack_(const norm_op *op, int k, double tol, specl_spectrum *out) {
     arpack_ws a = {0};
-    int st = arpack_alloc_(&a, g, k);
-    if (!st) st = arpack_iterate_(g, &a, tol);
+    int st = arpack_alloc_(&a, op->n, k);
+    if (!st) st = arpack_iterate_(op, &a, tol);
     if (!st) st = arpack_extract_(&a, tol, out);
     arpack_free_(&a);
     return st;
@@ -208,35 +305,61 @@ static int spectrum_arpack_(const specl_graph *g, int k, double tol, specl_spect
 
 /* ---- shared post-processing ---- */
 
-/* Unit norm, largest-magnitude component positive, residual ‖v − A v − ν v‖₂. */
-static int finish_(const specl_graph *g, specl_spectrum *s) {
+/* Unit norm, largest-magnitude component positive, then every residual ‖v_j − A v_j − ν_j v_j‖₂ in
+ * one pass over the matrix (vec is row-major, so a neighbour's k components are contiguous). Rows
+ * go in fixed blocks whose partial sums are added in block order: thread-count independent. */
+static int finish_(const norm_op *op, specl_spectrum *s) {
     size_t n = (size_t)s->n, k = (size_t)s->k;
-    double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n);
-    if (!x || !y) {
-        free(x);
-        free(y);
-        return specl_error(SPECL_ENOMEM, "spectrum: cannot allocate residual vectors (n = %zu)", n);
-    }
     for (size_t j = 0; j < k; j++) {
         double nrm = 0, big = 0;
         size_t at = 0;
         for (size_t i = 0; i < n; i++) {
-            x[i] = s->vec[i * k + j];
-            nrm += x[i] * x[i];
-            if (fabs(x[i]) > big) big = fabs(x[i]), at = i;
+            double x = s->vec[i * k + j];
+            nrm += x * x;
+            if (fabs(x) > big) big = fabs(x), at = i;
         }
-        double scale = (nrm > 0 ? 1 / sqrt(nrm) : 1) * (x[at] < 0 ? -1 : 1);
-        for (size_t i = 0; i < n; i++) s->vec[i * k + j] = x[i] *= scale;
-        specl_graph_norm_adj_mv(g, x, y);
+        double scale = (nrm > 0 ? 1 / sqrt(nrm) : 1) * (s->vec[at * k + j] < 0 ? -1 : 1);
+        for (size_t i = 0; i < n; i++) s->vec[i * k + j] *= scale;
+    }
+    size_t nb = (n + SPEC_RES_BLOCK - 1) / SPEC_RES_BLOCK;
+    int nt = omp_get_max_threads();
+    double *part = calloc(nb * k, sizeof(double)), *acc = malloc(sizeof(double) * k * (size_t)nt);
+    if (!part || !acc) {
+        free(part);
+        free(acc);
+        return specl_error(SPECL_ENOMEM, "spectrum: cannot allocate residual sums (n = %zu, k = %zu)", n, k);
+    }
+    const int64_t *rp = op->rowptr;
+    const int32_t *col = op->col;
+    const double *val = op->val, *vec = s->vec, *nu = s->nu;
+#pragma omp parallel if (op->par)
+    {
+        double *ac = acc + k * (size_t)omp_get_thread_num();
+#pragma omp for schedule(static)
+        for (size_t b = 0; b < nb; b++) {
+            double *pb = part + b * k;
+            size_t end = (b + 1) * SPEC_RES_BLOCK < n ? (b + 1) * SPEC_RES_BLOCK : n;
+            for (size_t r = b * SPEC_RES_BLOCK; r < end; r++) {
+                memset(ac, 0, sizeof(double) * k);
+                for (int64_t q = rp[r]; q < rp[r + 1]; q++) {
+                    const double *xc = vec + (size_t)col[q] * k;
+                    for (size_t j = 0; j < k; j++) ac[j] += val[q] * xc[j];
+                }
+                const double *xr = vec + r * k;
+                for (size_t j = 0; j < k; j++) {
+                    double e = xr[j] - ac[j] - nu[j] * xr[j];
+                    pb[j] += e * e;
+                }
+            }
+        }
+    }
+    for (size_t j = 0; j < k; j++) {
         double r2 = 0;
-        for (size_t i = 0; i < n; i++) {
-            double e = x[i] - y[i] - s->nu[j] * x[i];
-            r2 += e * e;
-        }
+        for (size_t b = 0; b < nb; b++) r2 += part[b * k + j];
         s->residual[j] = sqrt(r2);
     }
-    free(x);
-    free(y);
+    free(part);
+    free(acc);
     return SPECL_OK;
 }
 
@@ -276,16 +399,16 @@ int specl_graph_spectrum(const specl_graph *g, int k, specl_eig_method method, d
     out->n = g->n;
     out->k = k;
     out->method = use;
+    norm_op op = {0};
     out->nu = malloc(sizeof(double) * (size_t)k);
     out->vec = malloc(sizeof(double) * (size_t)g->n * (size_t)k);
     out->residual = malloc(sizeof(double) * (size_t)k);
     if (!out->nu || !out->vec || !out->residual)
         st = specl_error(SPECL_ENOMEM, "spectrum: cannot allocate %d eigenpairs of length %lld", k, (long long)g->n);
-    else if (use == SPECL_EIG_DENSE)
-        st = spectrum_dense_(g, k, out);
-    else
-        st = spectrum_arpack_(g, k, tol, out);
-    if (!st) st = finish_(g, out);
+    else if (!(st = op_init_(g, &op)))
+        st = use == SPECL_EIG_DENSE ? spectrum_dense_(g, k, out) : spectrum_arpack_(&op, k, tol, out);
+    if (!st) st = finish_(&op, out);
+    op_free_(&op);
     if (st) specl_spectrum_free(out);
     return st;
 }
