@@ -65,20 +65,26 @@ static void init_random_(specl_model *m, specl_rng *r) {
 
 /* Smallest distance of the last forward to a kink: |ReLU input| and, per maxpool window and
  * channel, the gap between the largest and second largest value (unless both are 0: dead
- * ReLUs, no gradient either way); -1 if fewer than a quarter or
- * more than three quarters of the ReLU inputs are positive (a margin bought with dead units). */
+ * ReLUs, or the largest is <= 0 and a ReLU follows the pool: no gradient either way); -1 if fewer
+ * than a quarter or more than three quarters of the units before the ReLUs are positive (a
+ * margin bought with dead units), counting a ReLU after a maxpool (the cnn's order) on the
+ * pool's inputs. */
 static double kink_margin_(const specl_model *m, int n, const float *x) {
     double mn = INFINITY;
     size_t on = 0, all = 0;
     for (int i = 0; i < m->n_layers; i++) {
         const specl_layer *l = &m->layers[i];
         const float *in = l->src < 0 ? x : m->acts + m->layers[l->src].act;
-        if (l->kind == SPECL_LAYER_RELU)
-            for (size_t e = 0; e < (size_t)n * l->in; e++, all++) {
+        if (l->kind == SPECL_LAYER_RELU) {
+            const specl_layer *p = l->src >= 0 && m->layers[l->src].kind == SPECL_LAYER_MAXPOOL ? &m->layers[l->src] : NULL;
+            const float *u = p ? (p->src < 0 ? x : m->acts + m->layers[p->src].act) : in;
+            for (size_t e = 0; e < (size_t)n * l->in; e++)
                 if (fabs(in[e]) < mn) mn = fabs(in[e]);
-                on += in[e] > 0;
-            }
+            for (size_t e = 0; e < (size_t)n * (p ? p->in : l->in); e++, all++) on += u[e] > 0;
+        }
         if (l->kind != SPECL_LAYER_MAXPOOL) continue;
+        int relu_after = 0;
+        for (int j = i + 1; j < m->n_layers; j++) relu_after |= m->layers[j].src == i && m->layers[j].kind == SPECL_LAYER_RELU;
         for (int r = 0; r < n; r++)
             for (int oy = 0; oy < l->oh; oy++)
                 for (int ox = 0; ox < l->ow; ox++)
@@ -89,6 +95,7 @@ static double kink_margin_(const specl_model *m, int n, const float *x) {
                         float a = -INFINITY, b = -INFINITY;
                         for (int q = 0; q < 4; q++) { if (v[q] > a) { b = a; a = v[q]; } else if (v[q] > b) b = v[q]; }
                         if (a == 0 && b == 0) continue;   /* dead ReLUs: no gradient either way */
+                        if (relu_after && a <= 0) continue;
                         if (a - b < mn) mn = a - b;
                     }
     }
@@ -98,7 +105,7 @@ static double kink_margin_(const specl_model *m, int n, const float *x) {
 /* Draw x (n, d) up to `tries` times and keep the draw farthest from every kink. */
 static void draw_inputs_(specl_model *m, int n, float *x, specl_rng *r, int tries) {
     float *best = malloc(sizeof(float) * (size_t)n * m->d), *out = malloc(sizeof(float) * (size_t)n * m->k);
-    double bm = -1;
+    double bm = -INFINITY;   /* the first draw is kept even when every margin is -1 */
     for (int t = 0; t < tries; t++) {
         randn_(r, x, (size_t)n * m->d, 1.0);
         if (specl_model_forward(m, n, x, NULL, out)) break;

@@ -220,6 +220,10 @@ static void conv_backward_(specl_model *m, const specl_layer *l, int n, const fl
 /* Output of layer src of the last forward (src = -1: the model input x). */
 static const float *input_(const specl_model *m, int src, const float *x) { return src < 0 ? x : m->acts + m->layers[src].act; }
 static float *bn_stats_(const specl_model *m, const specl_layer *l) { return m->acts + l->act + (size_t)m->max_n * l->out; }
+/* A conv2d's kept im2col columns after its output (see specl_conv2d_kept_), or NULL. */
+static float *conv_kept_(const specl_model *m, const specl_layer *l) {
+    return specl_conv2d_kept_(m, l) ? m->acts + l->act + (size_t)m->max_n * l->out : NULL;
+}
 
 static int layer_forward_(specl_model *m, const specl_layer *l, int n, const float *in, const float *x, const int64_t *ids, float *y) {
     const float *w = m->params + l->w;
@@ -243,7 +247,7 @@ static int layer_forward_(specl_model *m, const specl_layer *l, int n, const flo
         }
         break;
     case SPECL_LAYER_CONV1D_CIRC: conv_forward_(m, l, n, in, y); break;
-    case SPECL_LAYER_CONV2D: specl_conv2d_forward_(l, n, in, w, l->bias ? m->params + l->b : NULL, m->ws, y); break;
+    case SPECL_LAYER_CONV2D: specl_conv2d_forward_(l, n, in, w, l->bias ? m->params + l->b : NULL, m->ws, conv_kept_(m, l), y); break;
     case SPECL_LAYER_MAXPOOL: specl_maxpool_forward_(l, n, in, y, m->argmax + l->aux); break;
     case SPECL_LAYER_AVGPOOL: specl_avgpool_forward_(l, n, in, y); break;
     case SPECL_LAYER_GAP: specl_gap_forward_(l, n, in, y); break;
@@ -298,7 +302,7 @@ static void layer_backward_(specl_model *m, const specl_layer *l, int n, const f
         }
         break;
     case SPECL_LAYER_CONV1D_CIRC: conv_backward_(m, l, n, dy); break;
-    case SPECL_LAYER_CONV2D: specl_conv2d_backward_(l, n, in, w, dy, m->ws, m->red, gw, gb, dx, acc); break;
+    case SPECL_LAYER_CONV2D: specl_conv2d_backward_(l, n, in, w, dy, m->ws, conv_kept_(m, l), m->red, gw, gb, dx, acc); break;
     case SPECL_LAYER_MAXPOOL: if (dx) specl_maxpool_backward_(l, n, dy, m->argmax + l->aux, dx, acc); break;
     case SPECL_LAYER_AVGPOOL: if (dx) specl_avgpool_backward_(l, n, dy, dx, acc); break;
     case SPECL_LAYER_GAP: if (dx) specl_gap_backward_(l, n, dy, dx, acc); break;
