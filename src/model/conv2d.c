@@ -121,36 +121,116 @@ CLONES static void small_forward_image_(const specl_layer *l, const float *xi, c
         }
 }
 
-static void small_forward_(const specl_layer *l, int n, const float *x, const float *w, const float *b, float *y) {
+/* One image through the convolution and the maxpool p after it: yi (p->oh, p->ow, oc) and its
+ * argmax ai, the four positions of each pooling window convolved as above and then compared as
+ * specl_maxpool_forward_ does (the first maximum in window order wins), so the values are those
+ * of the two layers apart. */
+CLONES static void small_pool_forward_image_(const specl_layer *l, const specl_layer *p, const float *xi, const float *wt,
+                                             size_t ocp, float *yi, unsigned char *ai) {
+    const size_t K = k_(l), oc = (size_t)l->oc;
+    float win[4][SMALL_K + 1], v[4][SMALL_OB];
+    for (int py = 0; py < p->oh; py++)
+        for (int px = 0; px < p->ow; px++) {
+            for (int q = 0; q < 4; q++) window_(l, xi, 2 * py + q / 2, 2 * px + q % 2, win[q]);
+            size_t o = ((size_t)py * p->ow + px) * oc;
+            for (size_t o0 = 0; o0 < ocp; o0 += SMALL_OB) {
+                for (int q = 0; q < 4; q++) {
+                    vblock_ a = VB(wt + K * ocp + o0);
+                    for (size_t k = 0; k < K; k++) a += VB(wt + k * ocp + o0) * win[q][k];
+                    VB(v[q]) = a;
+                }
+                float ym[SMALL_OB];
+                unsigned char am[SMALL_OB];
+                #pragma omp simd
+                for (int j = 0; j < SMALL_OB; j++) {
+                    float m = v[0][j];
+                    unsigned char c = 0;
+                    if (v[1][j] > m) { m = v[1][j]; c = 1; }
+                    if (v[2][j] > m) { m = v[2][j]; c = 2; }
+                    if (v[3][j] > m) { m = v[3][j]; c = 3; }
+                    ym[j] = m;
+                    am[j] = c;
+                }
+                size_t nb = oc - o0 < SMALL_OB ? oc - o0 : SMALL_OB;
+                memcpy(yi + o + o0, ym, sizeof(float) * nb);
+                memcpy(ai + o + o0, am, nb);
+            }
+        }
+}
+
+/* wt (K + 1, ocp) from w (oc, K) and b (NULL: 0); returns ocp. */
+static size_t transpose_weights_(const specl_layer *l, const float *w, const float *b, float *wt) {
     const size_t K = k_(l), oc = (size_t)l->oc, ocp = (oc + SMALL_OB - 1) / SMALL_OB * SMALL_OB;
-    float wt[(SMALL_K + 1) * (SMALL_OCMAX + SMALL_OB)];
     for (size_t k = 0; k <= K; k++)
         for (size_t o = 0; o < ocp; o++)
             wt[k * ocp + o] = o >= oc ? 0.0f : k < K ? w[o * K + k] : b ? b[o] : 0.0f;
+    return ocp;
+}
+
+static void small_forward_(const specl_layer *l, int n, const float *x, const float *w, const float *b, float *y) {
+    float wt[(SMALL_K + 1) * (SMALL_OCMAX + SMALL_OB)];
+    size_t ocp = transpose_weights_(l, w, b, wt);
     #pragma omp parallel for schedule(static) if ((size_t)n * l->out > PAR_MIN)
     for (int i = 0; i < n; i++) small_forward_image_(l, x + (size_t)i * l->in, wt, ocp, y + (size_t)i * l->out);
 }
 
+int specl_conv2d_pooled_(const specl_model *m, const specl_layer *l) {
+    int i = (int)(l - m->layers);
+    if (l->kind != SPECL_LAYER_CONV2D || !small_(l) || l->src >= 0 || i + 2 >= m->n_layers) return 0;
+    if (m->layers[i + 1].kind != SPECL_LAYER_MAXPOOL || m->layers[i + 1].src != i) return 0;
+    for (int j = i + 2; j < m->n_layers; j++)
+        if (m->layers[j].src == i || m->layers[j].src2 == i) return 0;
+    return 1;
+}
+
+void specl_conv2d_pool_forward_(const specl_layer *l, const specl_layer *p, int n, const float *x, const float *w, const float *b,
+                                float *y, unsigned char *arg) {
+    float wt[(SMALL_K + 1) * (SMALL_OCMAX + SMALL_OB)];
+    size_t ocp = transpose_weights_(l, w, b, wt);
+    #pragma omp parallel for schedule(static) if ((size_t)n * l->out > PAR_MIN)
+    for (int i = 0; i < n; i++)
+        small_pool_forward_image_(l, p, x + (size_t)i * l->in, wt, ocp, y + (size_t)i * p->out, arg + (size_t)i * p->out);
+}
+
 /* acc (K + 1, SMALL_GB) += Σ over images in order of that image's float partial of
  * ∂Y[:, o0 + j]·window[k] over its positions (k = K: the bias); channels o0 + j >= oc read 0.
+ * With a maxpool p after the layer (fused, see specl_conv2d_pooled_), dy (n, p->out) is the
+ * pool's gradient: position q (window order) of a pooling window gets it where arg says q was
+ * the maximum, else 0, and the positions go window by window (positions no window covers get 0).
  * Positions go in tiles of SMALL_TILE: their windows and ∂Y rows are gathered, then each k sums
  * the tile in four register accumulators (positions t mod 4), added pairwise at the tile's end. */
-CLONES static void small_grad_block_(const specl_layer *l, int n, const float *x, const float *dy, size_t o0, double *acc) {
-    const size_t K = k_(l), oc = (size_t)l->oc, nb = oc - o0 < SMALL_GB ? oc - o0 : SMALL_GB, P = (size_t)l->oh * l->ow;
+CLONES static void small_grad_block_(const specl_layer *l, const specl_layer *p, const unsigned char *arg, int n, const float *x,
+                                     const float *dy, size_t o0, double *acc) {
+    const size_t K = k_(l), oc = (size_t)l->oc, nb = oc - o0 < SMALL_GB ? oc - o0 : SMALL_GB;
+    const size_t P = p ? 4 * (size_t)p->oh * p->ow : (size_t)l->oh * l->ow, out = p ? (size_t)p->out : (size_t)l->out;
     float win[SMALL_TILE][SMALL_K + 1], g[SMALL_TILE][SMALL_GB];
     vblock_ part[SMALL_K + 1];
     for (int i = 0; i < n; i++) {
-        const float *xi = x + (size_t)i * l->in, *gi = dy + (size_t)i * l->out + o0;
+        const float *xi = x + (size_t)i * l->in, *gi = dy + (size_t)i * out + o0;
         for (size_t k = 0; k <= K; k++) part[k] = (vblock_){ 0 };
         for (size_t p0 = 0; p0 < P; p0 += SMALL_TILE) {
             size_t T = P - p0 < SMALL_TILE ? P - p0 : SMALL_TILE;
             for (size_t t = 0; t < SMALL_TILE; t++) {   /* positions past the tile's end: 0 */
-                size_t p = p0 + t;
+                size_t e = p0 + t;
                 if (t >= T) { memset(g[t], 0, sizeof g[t]); memset(win[t], 0, sizeof win[t]); continue; }
-                window_(l, xi, (int)(p / l->ow), (int)(p % l->ow), win[t]);
-                const float *gp = gi + p * oc;
-                if (nb == SMALL_GB) memcpy(g[t], gp, sizeof g[t]);
-                else for (size_t j = 0; j < SMALL_GB; j++) g[t][j] = j < nb ? gp[j] : 0.0f;
+                if (!p) {
+                    window_(l, xi, (int)(e / l->ow), (int)(e % l->ow), win[t]);
+                    const float *gp = gi + e * oc;
+                    if (nb == SMALL_GB) memcpy(g[t], gp, sizeof g[t]);
+                    else for (size_t j = 0; j < SMALL_GB; j++) g[t][j] = j < nb ? gp[j] : 0.0f;
+                    continue;
+                }
+                size_t w = e / 4;   /* pooling window w = (py, px), its position q */
+                unsigned char q = (unsigned char)(e % 4);
+                window_(l, xi, (int)(2 * (w / p->ow) + q / 2), (int)(2 * (w % p->ow) + q % 2), win[t]);
+                const float *gp = gi + w * oc;
+                const unsigned char *ap = arg + (size_t)i * out + o0 + w * oc;
+                if (nb == SMALL_GB) {
+                    #pragma omp simd
+                    for (int j = 0; j < SMALL_GB; j++) g[t][j] = ap[j] == q ? gp[j] : 0.0f;
+                } else {
+                    for (size_t j = 0; j < SMALL_GB; j++) g[t][j] = j < nb && ap[j] == q ? gp[j] : 0.0f;
+                }
             }
             for (size_t k = 0; k <= K; k++) {
                 vblock_ a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
@@ -168,20 +248,27 @@ CLONES static void small_grad_block_(const specl_layer *l, int n, const float *x
     }
 }
 
-/* gw += ∂W, gb += ∂b (if b): one task per block of SMALL_GB output channels. */
-static void small_grads_(const specl_layer *l, int n, const float *x, const float *dy, float *gw, float *gb) {
+/* gw += ∂W, gb += ∂b (if gb): one task per block of SMALL_GB output channels. p, arg: the fused
+ * maxpool (else NULL), dy its gradient. */
+static void small_grads_(const specl_layer *l, const specl_layer *p, const unsigned char *arg, int n, const float *x,
+                         const float *dy, float *gw, float *gb) {
     const size_t K = k_(l), oc = (size_t)l->oc;
     const int blocks = (int)((oc + SMALL_GB - 1) / SMALL_GB);
     #pragma omp parallel for schedule(static) if ((size_t)n * l->out > PAR_MIN)
     for (int t = 0; t < blocks; t++) {
         size_t o0 = (size_t)t * SMALL_GB, nb = oc - o0 < SMALL_GB ? oc - o0 : SMALL_GB;
         double acc[(SMALL_K + 1) * SMALL_GB] = { 0 };
-        small_grad_block_(l, n, x, dy, o0, acc);
+        small_grad_block_(l, p, arg, n, x, dy, o0, acc);
         for (size_t j = 0; j < nb; j++) {
             for (size_t k = 0; k < K; k++) gw[(o0 + j) * K + k] = (float)(gw[(o0 + j) * K + k] + acc[k * SMALL_GB + j]);
             if (gb) gb[o0 + j] = (float)(gb[o0 + j] + acc[K * SMALL_GB + j]);
         }
     }
+}
+
+void specl_conv2d_pool_backward_(const specl_layer *l, const specl_layer *p, int n, const float *x, const float *dy,
+                                 const unsigned char *arg, float *gw, float *gb) {
+    small_grads_(l, p, arg, n, x, dy, gw, gb);
 }
 
 /* x (nb, ih, iw, C) -> cols (nb·oh·ow, kh·kw·C): the window at (oy·s − pad, ox·s − pad), zero
@@ -333,6 +420,6 @@ void specl_conv2d_im2col_backward_(const specl_layer *l, int n, const float *x, 
 void specl_conv2d_backward_(const specl_layer *l, int n, const float *x, const float *w, const float *dy, float *ws,
                             const float *kept, double *red, float *gw, float *gb, float *dx, int acc) {
     if (!small_(l)) { backward_(l, n, x, w, dy, ws, kept, red, gw, gb, dx, acc, 1); return; }
-    small_grads_(l, n, x, dy, gw, gb);
+    small_grads_(l, NULL, NULL, n, x, dy, gw, gb);
     if (dx) backward_(l, n, x, w, dy, ws, NULL, red, gw, gb, dx, acc, 0);
 }

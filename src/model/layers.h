@@ -59,6 +59,16 @@ void specl_conv2d_forward_(const specl_layer *l, int n, const float *x, const fl
                            float *kept, float *y);
 void specl_conv2d_backward_(const specl_layer *l, int n, const float *x, const float *w, const float *dy, float *ws,
                             const float *kept, double *red, float *gw, float *gb, float *dx, int acc);
+/* A small-window convolution of the model input whose one consumer is the next layer, a maxpool
+ * (the cnn's first block), runs as one kernel with that pool: whether layer l does (model.c then
+ * calls the two below for the conv and nothing for the pool, and the conv's own output is never
+ * written). Forward: y (n, p->out) and arg as specl_maxpool_forward_ gives them; backward from
+ * the pool's gradient dy (n, p->out): gw += ∂W, gb += ∂b (if gb). */
+int specl_conv2d_pooled_(const specl_model *m, const specl_layer *l);
+void specl_conv2d_pool_forward_(const specl_layer *l, const specl_layer *p, int n, const float *x, const float *w, const float *b,
+                                float *y, unsigned char *arg);
+void specl_conv2d_pool_backward_(const specl_layer *l, const specl_layer *p, int n, const float *x, const float *dy,
+                                 const unsigned char *arg, float *gw, float *gb);
 /* The im2col + sgemm path for any shape, which the two above take unless the window is small
  * (then they compute directly, see conv2d.c); tests compare the two. ws: chunk · oh·ow·K floats
  * with chunk = min(n, SPECL_CONV_WS_CAP / (oh·ow·K)). */

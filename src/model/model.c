@@ -247,8 +247,15 @@ static int layer_forward_(specl_model *m, const specl_layer *l, int n, const flo
         }
         break;
     case SPECL_LAYER_CONV1D_CIRC: conv_forward_(m, l, n, in, y); break;
-    case SPECL_LAYER_CONV2D: specl_conv2d_forward_(l, n, in, w, l->bias ? m->params + l->b : NULL, m->ws, conv_kept_(m, l), y); break;
-    case SPECL_LAYER_MAXPOOL: specl_maxpool_forward_(l, n, in, y, m->argmax + l->aux); break;
+    case SPECL_LAYER_CONV2D:
+        if (specl_conv2d_pooled_(m, l))   /* with the maxpool l + 1 (see layers.h) */
+            specl_conv2d_pool_forward_(l, l + 1, n, in, w, l->bias ? m->params + l->b : NULL, m->acts + l[1].act, m->argmax + l[1].aux);
+        else
+            specl_conv2d_forward_(l, n, in, w, l->bias ? m->params + l->b : NULL, m->ws, conv_kept_(m, l), y);
+        break;
+    case SPECL_LAYER_MAXPOOL:
+        if (!specl_conv2d_pooled_(m, &m->layers[l->src])) specl_maxpool_forward_(l, n, in, y, m->argmax + l->aux);
+        break;
     case SPECL_LAYER_AVGPOOL: specl_avgpool_forward_(l, n, in, y); break;
     case SPECL_LAYER_GAP: specl_gap_forward_(l, n, in, y); break;
     case SPECL_LAYER_BATCHNORM:
@@ -302,8 +309,15 @@ static void layer_backward_(specl_model *m, const specl_layer *l, int n, const f
         }
         break;
     case SPECL_LAYER_CONV1D_CIRC: conv_backward_(m, l, n, dy); break;
-    case SPECL_LAYER_CONV2D: specl_conv2d_backward_(l, n, in, w, dy, m->ws, conv_kept_(m, l), m->red, gw, gb, dx, acc); break;
-    case SPECL_LAYER_MAXPOOL: if (dx) specl_maxpool_backward_(l, n, dy, m->argmax + l->aux, dx, acc); break;
+    case SPECL_LAYER_CONV2D:
+        if (specl_conv2d_pooled_(m, l))   /* from the gradient of the maxpool l + 1, which did nothing */
+            specl_conv2d_pool_backward_(l, l + 1, n, in, m->dbuf[l[1].slot], m->argmax + l[1].aux, gw, gb);
+        else
+            specl_conv2d_backward_(l, n, in, w, dy, m->ws, conv_kept_(m, l), m->red, gw, gb, dx, acc);
+        break;
+    case SPECL_LAYER_MAXPOOL:
+        if (dx && !specl_conv2d_pooled_(m, &m->layers[l->src])) specl_maxpool_backward_(l, n, dy, m->argmax + l->aux, dx, acc);
+        break;
     case SPECL_LAYER_AVGPOOL: if (dx) specl_avgpool_backward_(l, n, dy, dx, acc); break;
     case SPECL_LAYER_GAP: if (dx) specl_gap_backward_(l, n, dy, dx, acc); break;
     case SPECL_LAYER_BATCHNORM:
