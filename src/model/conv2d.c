@@ -1,29 +1,36 @@
 /* 2-D convolution over NHWC rows: im2col, then one cblas_sgemm over every output position of a
- * chunk of images (declared in layers.h).
+ * chunk of images, or for a small window a direct kernel (declared in layers.h).
  *
  * Weights are (oc, kh, kw, ic) row-major, i.e. (oc, K) with K = kh·kw·ic, and a column row holds
  * the window of one output position in the same (ky, kx, c) order, so
  *     forward   Y (rows, oc) = cols (rows, K) · Wᵀ          rows = images·oh·ow
  *     backward  ∂W (oc, K) += ∂Yᵀ · cols,   ∂cols (rows, K) = ∂Y · W,   ∂x = col2im(∂cols).
- * The columns are not kept between forward and backward: backward rebuilds them from the
- * cached input in the model's one im2col workspace and then overwrites them with ∂cols, so a
- * conv layer costs no activation memory beyond its output. The workspace holds at most
- * SPECL_CONV_WS_CAP floats; a batch whose columns are larger is processed in chunks of images
- * (the chunk size depends only on the layer shape, so results do not depend on the thread count).
- * A 1×1 stride-1 convolution without padding needs no columns: x itself is (rows, ic).
+ * Columns: the model's last im2col convolution keeps its batch's columns after its output in its
+ * activation region (specl_conv2d_kept_): its backward comes first after the loss, and rebuilding
+ * them there cost a pass as long as the forward's. The others rebuild them from the cached input
+ * in the model's one im2col workspace, which holds at most SPECL_CONV_WS_CAP floats; a batch whose
+ * columns are larger is processed in chunks of images (the chunk size depends only on the layer
+ * shape, so results do not depend on the thread count). ∂cols are formed and scattered back by
+ * col2im in blocks of about SPECL_CONV_DX_CAP floats, which stay in cache between the two (and
+ * need no more workspace than that for a layer with kept columns). The output starts as the bias
+ * rows and sgemm adds to it (beta = 1). A 1×1 stride-1 convolution without padding needs no
+ * columns: x itself is (rows, ic).
  *
  * A small window (K <= SMALL_K, e.g. the 3×3 convolution of a grayscale or RGB input) is
  * computed directly instead: with so short an inner dimension sgemm runs far below its peak
- * while im2col writes K floats per output position and the zero-filled output is written twice
- * (sgemm's beta pass, then the bias). The direct forward keeps one output position's channels in
- * registers (bias, then the K taps in window order); the direct backward forms ∂W and ∂b in
- * blocks of SMALL_OB output channels, one block per loop iteration over all images in order
- * (per-image float partials added in double), so each weight's sum has the same order whatever
- * the number of threads. ∂x, needed only when such a layer is not the first, takes the im2col
- * path's ∂cols + col2im, which never reads columns.
+ * while im2col writes K floats per output position. The direct forward keeps SMALL_OB channels
+ * of one output position in registers (bias, then the K taps in window order); the direct
+ * backward forms ∂W and ∂b in blocks of SMALL_GB output channels, one block per loop iteration
+ * over all images in order (per-image float partials added in double), so each weight's sum has
+ * the same order whatever the number of threads. ∂x, needed only when such a layer is not the
+ * first, takes the im2col path's ∂cols + col2im, which never reads columns. When such a layer
+ * reads the model input and feeds only a maxpool (the cnn's first block), the two run as one
+ * kernel (specl_conv2d_pooled_): the conv output, 4× the pool's, is never written or read back,
+ * and backward forms ∂W, ∂b straight from the pool's gradient and argmax.
  *
- * im2col / col2im and the bias loops run over images with OpenMP (static schedule); each image
- * is handled by one thread. The bias gradient sums per-image partials in image order. */
+ * im2col / col2im, the direct forward and the bias loops run over images with OpenMP (static
+ * schedule); each image is handled by one thread. The bias gradient sums per-image partials in
+ * image order. */
 #include <cblas.h>
 #include <string.h>
 #include "layers.h"

@@ -254,7 +254,7 @@ static int layer_forward_(specl_model *m, const specl_layer *l, int n, const flo
             specl_conv2d_forward_(l, n, in, w, l->bias ? m->params + l->b : NULL, m->ws, conv_kept_(m, l), y);
         break;
     case SPECL_LAYER_MAXPOOL:
-        if (!specl_conv2d_pooled_(m, &m->layers[l->src])) specl_maxpool_forward_(l, n, in, y, m->argmax + l->aux);
+        if (l->src < 0 || !specl_conv2d_pooled_(m, &m->layers[l->src])) specl_maxpool_forward_(l, n, in, y, m->argmax + l->aux);
         break;
     case SPECL_LAYER_AVGPOOL: specl_avgpool_forward_(l, n, in, y); break;
     case SPECL_LAYER_GAP: specl_gap_forward_(l, n, in, y); break;
@@ -316,7 +316,7 @@ static void layer_backward_(specl_model *m, const specl_layer *l, int n, const f
             specl_conv2d_backward_(l, n, in, w, dy, m->ws, conv_kept_(m, l), m->red, gw, gb, dx, acc);
         break;
     case SPECL_LAYER_MAXPOOL:
-        if (dx && !specl_conv2d_pooled_(m, &m->layers[l->src])) specl_maxpool_backward_(l, n, dy, m->argmax + l->aux, dx, acc);
+        if (dx && !specl_conv2d_pooled_(m, &m->layers[l->src])) specl_maxpool_backward_(l, n, dy, m->argmax + l->aux, dx, acc);   /* dx: src >= 0 */
         break;
     case SPECL_LAYER_AVGPOOL: if (dx) specl_avgpool_backward_(l, n, dy, dx, acc); break;
     case SPECL_LAYER_GAP: if (dx) specl_gap_backward_(l, n, dy, dx, acc); break;
