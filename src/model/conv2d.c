@@ -91,7 +91,7 @@ size_t specl_conv2d_ws_(const specl_model *m, const specl_layer *l) {
 
 /* win (K + 1): the window of output position (oy, ox) of image xi in (ky, kx, c) order, zero
  * outside the image, then a 1 (the bias's "input"). */
-static inline void window_(const specl_layer *l, const float *xi, int oy, int ox, float *win) {
+__attribute__((always_inline)) static inline void window_(const specl_layer *l, const float *xi, int oy, int ox, float *win) {
     const int C = l->ic, kh = l->kh, kw = l->kw, y0 = oy * l->stride - l->pad, x0 = ox * l->stride - l->pad;
     const size_t run = (size_t)kw * C;
     if (y0 >= 0 && y0 + kh <= l->ih && x0 >= 0 && x0 + kw <= l->iw) {   /* inside: kh runs of kw·C */
