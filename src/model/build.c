@@ -157,8 +157,10 @@ static size_t svd_scratch_(const specl_layer *l) {
 
 /* Floats of activation storage a layer needs for max_n rows: its output, and for conv1d-circ
  * the windows (max_n·d, s), Z (max_n·d, k) and ∂Z (max_n·d, k); for batch norm its (5, oc)
- * statistics and per-channel scratch; for a conv2d the columns it keeps (conv2d.c). */
+ * statistics and per-channel scratch; for a conv2d the columns it keeps, and nothing at all
+ * when it runs fused with its maxpool (conv2d.c: its output is never written). */
 static size_t act_size_(const specl_model *m, const specl_layer *l, int max_n) {
+    if (l->kind == SPECL_LAYER_CONV2D && specl_conv2d_pooled_(m, l)) return 0;
     size_t na = (size_t)max_n * l->out;
     if (l->kind == SPECL_LAYER_CONV2D) na += specl_conv2d_kept_(m, l);
     if (l->kind == SPECL_LAYER_CONV1D_CIRC) na += (size_t)max_n * l->in * ((size_t)l->rows + 2 * (size_t)l->out);

@@ -25,7 +25,7 @@
  * the same order whatever the number of threads. ∂x, needed only when such a layer is not the
  * first, takes the im2col path's ∂cols + col2im, which never reads columns. When such a layer
  * reads the model input and feeds only a maxpool (the cnn's first block), the two run as one
- * kernel (specl_conv2d_pooled_): the conv output, 4× the pool's, is never written or read back,
+ * kernel (specl_conv2d_pooled_): the conv output, 4× the pool's, is never stored or read back,
  * and backward forms ∂W, ∂b straight from the pool's gradient and argmax.
  *
  * im2col / col2im, the direct forward and the bias loops run over images with OpenMP (static

@@ -61,8 +61,8 @@ void specl_conv2d_backward_(const specl_layer *l, int n, const float *x, const f
                             const float *kept, double *red, float *gw, float *gb, float *dx, int acc);
 /* A small-window convolution of the model input whose one consumer is the next layer, a maxpool
  * (the cnn's first block), runs as one kernel with that pool: whether layer l does (model.c then
- * calls the two below for the conv and nothing for the pool, and the conv's own output is never
- * written). Forward: y (n, p->out) and arg as specl_maxpool_forward_ gives them; backward from
+ * calls the two below for the conv and nothing for the pool; the conv's own output is neither
+ * allocated nor written). Forward: y (n, p->out) and arg as specl_maxpool_forward_ gives them; backward from
  * the pool's gradient dy (n, p->out): gw += ∂W, gb += ∂b (if gb). */
 int specl_conv2d_pooled_(const specl_model *m, const specl_layer *l);
 void specl_conv2d_pool_forward_(const specl_layer *l, const specl_layer *p, int n, const float *x, const float *w, const float *b,
