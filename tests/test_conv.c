@@ -2,6 +2,9 @@
  * model/classes_image.c, model/build.c, and their parts of model.c and model_io.c):
  *   conv2d forward against a direct convolution loop (3×3 pad 1, strides 1 and 2, 1×1 stride 2,
  *     odd and non-square images, bias);
+ *   the direct small-window conv kernels against the im2col + sgemm path (forward to 1e-6, ∂W and
+ *     ∂b to 1e-5 of their largest, ∂x bit-identical), and the conv fused with the maxpool after it
+ *     against the two layers apart (values and argmax bit-identical, gradients to 1e-5);
  *   ∂/∂params of small layer graphs against central finite differences, per parameter: chains of
  *     convolutions (every stride and kernel, so each conv's input gradient is checked through the
  *     weights of the conv before it), average and global average pooling, batch norm in training
@@ -65,20 +68,38 @@ static void init_random_(specl_model *m, specl_rng *r) {
 
 /* Smallest distance of the last forward to a kink: |ReLU input| and, per maxpool window and
  * channel, the gap between the largest and second largest value (unless both are 0: dead
- * ReLUs, no gradient either way); -1 if fewer than a quarter or
- * more than three quarters of the ReLU inputs are positive (a margin bought with dead units). */
-static double kink_margin_(const specl_model *m, int n, const float *x) {
+ * ReLUs, or the largest is <= 0 and a ReLU follows the pool: no gradient either way); -1 if fewer
+ * than a quarter or more than three quarters of the units before the ReLUs are positive (a
+ * margin bought with dead units), counting a ReLU after a maxpool (the cnn's order) on the
+ * pool's inputs. */
+/* The output of layer j of the last forward on x (-1: x); a conv fused with its maxpool never
+ * writes its own, so it is computed into *tmp (freed by the caller). */
+static const float *output_(specl_model *m, int j, int n, const float *x, float **tmp) {
+    if (j < 0) return x;
+    const specl_layer *c = &m->layers[j];
+    if (!specl_conv2d_pooled_(m, c)) return m->acts + c->act;
+    *tmp = malloc(sizeof(float) * (size_t)n * c->out);
+    specl_conv2d_forward_(c, n, x, m->params + c->w, c->bias ? m->params + c->b : NULL, m->ws, NULL, *tmp);
+    return *tmp;
+}
+
+static double kink_margin_(specl_model *m, int n, const float *x) {
     double mn = INFINITY;
     size_t on = 0, all = 0;
-    for (int i = 0; i < m->n_layers; i++) {
+    float *tmp = NULL;
+    for (int i = 0; i < m->n_layers; i++, free(tmp), tmp = NULL) {
         const specl_layer *l = &m->layers[i];
-        const float *in = l->src < 0 ? x : m->acts + m->layers[l->src].act;
-        if (l->kind == SPECL_LAYER_RELU)
-            for (size_t e = 0; e < (size_t)n * l->in; e++, all++) {
+        const float *in = output_(m, l->src, n, x, &tmp);
+        if (l->kind == SPECL_LAYER_RELU) {
+            const specl_layer *p = l->src >= 0 && m->layers[l->src].kind == SPECL_LAYER_MAXPOOL ? &m->layers[l->src] : NULL;
+            const float *u = p ? output_(m, p->src, n, x, &tmp) : in;
+            for (size_t e = 0; e < (size_t)n * l->in; e++)
                 if (fabs(in[e]) < mn) mn = fabs(in[e]);
-                on += in[e] > 0;
-            }
+            for (size_t e = 0; e < (size_t)n * (p ? p->in : l->in); e++, all++) on += u[e] > 0;
+        }
         if (l->kind != SPECL_LAYER_MAXPOOL) continue;
+        int relu_after = 0;
+        for (int j = i + 1; j < m->n_layers; j++) relu_after |= m->layers[j].src == i && m->layers[j].kind == SPECL_LAYER_RELU;
         for (int r = 0; r < n; r++)
             for (int oy = 0; oy < l->oh; oy++)
                 for (int ox = 0; ox < l->ow; ox++)
@@ -89,6 +110,7 @@ static double kink_margin_(const specl_model *m, int n, const float *x) {
                         float a = -INFINITY, b = -INFINITY;
                         for (int q = 0; q < 4; q++) { if (v[q] > a) { b = a; a = v[q]; } else if (v[q] > b) b = v[q]; }
                         if (a == 0 && b == 0) continue;   /* dead ReLUs: no gradient either way */
+                        if (relu_after && a <= 0) continue;
                         if (a - b < mn) mn = a - b;
                     }
     }
@@ -98,7 +120,7 @@ static double kink_margin_(const specl_model *m, int n, const float *x) {
 /* Draw x (n, d) up to `tries` times and keep the draw farthest from every kink. */
 static void draw_inputs_(specl_model *m, int n, float *x, specl_rng *r, int tries) {
     float *best = malloc(sizeof(float) * (size_t)n * m->d), *out = malloc(sizeof(float) * (size_t)n * m->k);
-    double bm = -1;
+    double bm = -INFINITY;   /* the first draw is kept even when every margin is -1 */
     for (int t = 0; t < tries; t++) {
         randn_(r, x, (size_t)n * m->d, 1.0);
         if (specl_model_forward(m, n, x, NULL, out)) break;
@@ -232,6 +254,107 @@ TEST(conv_forward_direct) {
         conv_direct_(l, specl_model_weight(m, 0), specl_model_bias(m, 0), n, x, ref);
         for (int e = 0; e < n * m->k; e++) CHECK_NEAR(y[e], ref[e], 1e-5 * (1 + fabs(ref[e])));
         free(x); free(y); free(ref);
+        specl_model_free(m);
+    }
+}
+
+/* ---- the direct small-window kernels against the im2col path ---- */
+
+static double max_abs_(const float *a, size_t len) {
+    double mx = 0;
+    for (size_t e = 0; e < len; e++) if (fabs(a[e]) > mx) mx = fabs(a[e]);
+    return mx;
+}
+
+/* every element of a within tol·(scale + |b|) of b */
+static int close_(const float *a, const float *b, size_t len, double tol, double scale) {
+    int ok = 1;
+    for (size_t e = 0; e < len; e++) ok &= fabs((double)a[e] - b[e]) <= tol * (scale + fabs(b[e]));
+    return ok;
+}
+
+TEST(conv_small_vs_im2col) {
+    /* the cnn's first conv (two gradient blocks), RGB 3×3 stride 2 with 20 channels (a partial
+     * block), 5×5 pad 2 on one channel, 2 channels to 17 */
+    const struct { int h, w, c, oc, k, s, bias; } cases[] = {
+        { 28, 28, 1, 32, 3, 1, 1 }, { 9, 7, 3, 20, 3, 2, 0 }, { 6, 6, 1, 5, 5, 1, 1 }, { 5, 5, 2, 17, 3, 1, 1 } };
+    specl_rng r;
+    specl_rng_seed(&r, 531);
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        specl_model *m = NULL;
+        CHECK_OK(specl_model_new_(cases[t].h, cases[t].w, cases[t].c, &m));
+        if (!m) return;
+        specl_add_conv2d_(m, -1, cases[t].oc, cases[t].k, cases[t].s, cases[t].bias);
+        int n = 5;
+        if (!(m = finish_(m, n))) return;
+        const specl_layer *l = &m->layers[0];
+        size_t K = (size_t)l->kh * l->kw * l->ic, nx = (size_t)n * l->in, ny = (size_t)n * l->out, nw = (size_t)l->oc * K;
+        float *x = malloc(sizeof(float) * nx), *dy = malloc(sizeof(float) * ny), *w = malloc(sizeof(float) * nw);
+        float *b = malloc(sizeof(float) * l->oc), *y[2], *gw[2], *gb[2], *dx[2];
+        float *ws = malloc(sizeof(float) * n * l->oh * l->ow * K);
+        double *red = malloc(sizeof(double) * n * l->oc);
+        randn_(&r, x, nx, 1.0); randn_(&r, dy, ny, 1.0); randn_(&r, w, nw, 0.3); randn_(&r, b, l->oc, 0.3);
+        for (int v = 0; v < 2; v++) {   /* v = 0: the direct path the model takes; 1: im2col */
+            y[v] = malloc(sizeof(float) * ny); dx[v] = malloc(sizeof(float) * nx);
+            gw[v] = calloc(nw, sizeof(float)); gb[v] = calloc(l->oc, sizeof(float));
+            const float *bb = cases[t].bias ? b : NULL;
+            float *gbb = cases[t].bias ? gb[v] : NULL;
+            if (v == 0) {
+                specl_conv2d_forward_(l, n, x, w, bb, ws, NULL, y[v]);
+                specl_conv2d_backward_(l, n, x, w, dy, ws, NULL, red, gw[v], gbb, dx[v], 0);
+            } else {
+                specl_conv2d_im2col_forward_(l, n, x, w, bb, ws, y[v]);
+                specl_conv2d_im2col_backward_(l, n, x, w, dy, ws, red, gw[v], gbb, dx[v], 0);
+            }
+        }
+        CHECK(close_(y[0], y[1], ny, 1e-6, 1));
+        CHECK(close_(gw[0], gw[1], nw, 1e-5, max_abs_(gw[1], nw)));
+        CHECK(close_(gb[0], gb[1], l->oc, 1e-5, max_abs_(gb[1], l->oc)));
+        CHECK(memcmp(dx[0], dx[1], sizeof(float) * nx) == 0);   /* the same ∂cols + col2im */
+        for (int v = 0; v < 2; v++) { free(y[v]); free(dx[v]); free(gw[v]); free(gb[v]); }
+        free(x); free(dy); free(w); free(b); free(ws); free(red);
+        specl_model_free(m);
+    }
+}
+
+/* conv (model input, small window) -> maxpool -> ReLU -> dense: the conv and the pool run as one
+ * kernel; against the conv's own forward and specl_maxpool_forward_ / _backward_ */
+TEST(conv_pool_fused) {
+    const struct { int h, w, c, oc; } cases[] = { { 28, 28, 1, 32 }, { 7, 9, 3, 20 } };   /* odd sizes: a dropped row, column */
+    specl_rng r;
+    specl_rng_seed(&r, 532);
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        specl_model *m = NULL;
+        CHECK_OK(specl_model_new_(cases[t].h, cases[t].w, cases[t].c, &m));
+        if (!m) return;
+        int a = specl_add_conv2d_(m, -1, cases[t].oc, 3, 1, 1);
+        a = specl_add_relu_(m, specl_add_pool_(m, a, SPECL_LAYER_MAXPOOL));
+        specl_add_dense_(m, a, 3, 1);
+        int n = 4;
+        if (!(m = finish_(m, n))) return;
+        const specl_layer *l = &m->layers[0], *p = &m->layers[1];
+        CHECK(specl_conv2d_pooled_(m, l) && !specl_conv2d_pooled_(m, &m->layers[3]));
+        size_t nx = (size_t)n * l->in, nz = (size_t)n * l->out, np = (size_t)n * p->out, nw = (size_t)l->oc * 9 * l->ic;
+        float *x = malloc(sizeof(float) * nx), *w = malloc(sizeof(float) * nw), *b = malloc(sizeof(float) * l->oc);
+        float *z = malloc(sizeof(float) * nz), *dz = malloc(sizeof(float) * nz), *dy = malloc(sizeof(float) * np);
+        float *y[2], *gw[2], *gb[2];
+        unsigned char *arg[2];
+        randn_(&r, x, nx, 1.0); randn_(&r, w, nw, 0.3); randn_(&r, b, l->oc, 0.3); randn_(&r, dy, np, 1.0);
+        for (int v = 0; v < 2; v++) {
+            y[v] = malloc(sizeof(float) * np); arg[v] = malloc(np);
+            gw[v] = calloc(nw, sizeof(float)); gb[v] = calloc(l->oc, sizeof(float));
+        }
+        specl_conv2d_pool_forward_(l, p, n, x, w, b, y[0], arg[0]);
+        specl_conv2d_pool_backward_(l, p, n, x, dy, arg[0], gw[0], gb[0]);
+        specl_conv2d_forward_(l, n, x, w, b, m->ws, NULL, z);
+        specl_maxpool_forward_(p, n, z, y[1], arg[1]);
+        specl_maxpool_backward_(p, n, dy, arg[1], dz, 0);
+        specl_conv2d_backward_(l, n, x, w, dz, m->ws, NULL, m->red, gw[1], gb[1], NULL, 0);
+        CHECK(memcmp(y[0], y[1], sizeof(float) * np) == 0 && memcmp(arg[0], arg[1], np) == 0);
+        CHECK(close_(gw[0], gw[1], nw, 1e-5, max_abs_(gw[1], nw)));
+        CHECK(close_(gb[0], gb[1], l->oc, 1e-5, max_abs_(gb[1], l->oc)));
+        for (int v = 0; v < 2; v++) { free(y[v]); free(arg[v]); free(gw[v]); free(gb[v]); }
+        free(x); free(w); free(b); free(z); free(dz); free(dy);
         specl_model_free(m);
     }
 }
@@ -731,13 +854,15 @@ TEST(threads_bit_identical) {
     openblas_set_num_threads(1);
     threads_(make_("cnn", 16, 16, 3, 8, 2, 8, 0, 1, 32), 32, 581);
     threads_(make_("resnet", 12, 12, 3, 8, 0, 4, 1, 0, 32), 32, 582);
+    /* the bench's cnn: conv + pool fused with two gradient blocks, the second conv's kept columns */
+    threads_(make_("cnn", 28, 28, 1, 16, 2, 32, 0, 0, 16), 16, 583);
     omp_set_num_threads(2);
 }
 
 static void cleanup_(void) { if (tmpdir_[0]) rmdir(tmpdir_); }
 
 RUN_TESTS(
-    RUN(conv_forward_direct); RUN(grad_conv2d); RUN(grad_avgpool_gap); RUN(grad_maxpool_relu); RUN(grad_batchnorm_train);
+    RUN(conv_forward_direct); RUN(conv_small_vs_im2col); RUN(conv_pool_fused); RUN(grad_conv2d); RUN(grad_avgpool_gap); RUN(grad_maxpool_relu); RUN(grad_batchnorm_train);
     RUN(grad_batchnorm_eval); RUN(grad_residual_add); RUN(grad_cnn); RUN(grad_cnn_bn); RUN(grad_resnet); RUN(projection_head); RUN(class_layouts);
     RUN(batchnorm_modes); RUN(features_all_classes); RUN(copy_backbone); RUN(io_round_trip); RUN(io_bad_tensors); RUN(errors);
     RUN(threads_bit_identical); cleanup_()

@@ -24,7 +24,8 @@
  *   conv1d-circ  Def. 5.11: k filters of width s over the d circular windows, ReLU, sum pooling:
  *            f_i(x) = Σ_t σ(u_iᵀ x_{t..t+s−1} + b_i)
  *   cnn      images h×w×c (h·w·c = d): `depth` blocks, block i = conv 3×3 pad 1 (→ channels·2^i
- *            channels, bias unless bn) [batch norm if bn] ReLU maxpool 2×2; then a dense layer
+ *            channels, bias unless bn) [batch norm if bn] ReLU maxpool 2×2 (built as maxpool then
+ *            ReLU: the same function, ReLU on a quarter of the values); then a dense layer
  *            (with bias) from the flattened last block to k. h and w must be divisible by 2^depth.
  *            depth 2, channels 32, 28×28×1: conv(1→32) ReLU pool conv(32→64) ReLU pool dense(3136→k).
  *   resnet   CIFAR-style: stem conv 3×3 (c→channels) BN ReLU; 3 stages of `blocks` basic blocks of

@@ -156,9 +156,13 @@ static size_t svd_scratch_(const specl_layer *l) {
 }
 
 /* Floats of activation storage a layer needs for max_n rows: its output, and for conv1d-circ
- * its workspace (conv1d.c); for batch norm its (5, oc) statistics and per-channel scratch. */
-static size_t act_size_(const specl_layer *l, int max_n) {
+ * its workspace (conv1d.c); for batch norm its (5, oc) statistics and per-channel scratch; for a
+ * conv2d the columns it keeps, and nothing at all when it runs fused with its maxpool (conv2d.c:
+ * its output is never written). */
+static size_t act_size_(const specl_model *m, const specl_layer *l, int max_n) {
+    if (l->kind == SPECL_LAYER_CONV2D && specl_conv2d_pooled_(m, l)) return 0;
     size_t na = (size_t)max_n * l->out;
+    if (l->kind == SPECL_LAYER_CONV2D) na += specl_conv2d_kept_(m, l);
     if (l->kind == SPECL_LAYER_CONV1D_CIRC) na += specl_conv1d_ws_len_(l, max_n);
     if (l->kind == SPECL_LAYER_BATCHNORM) na += 5 * (size_t)l->oc;
     return na;
@@ -204,15 +208,12 @@ static layout_ lay_out_(specl_model *m, int max_n) {
         l->b = t.np;
         if (l->bias) t.np += (size_t)l->oc;
         l->act = t.na;
-        t.na += act_size_(l, max_n);
+        t.na += act_size_(m, l, max_n);
         l->run = t.nb;
         if (l->kind == SPECL_LAYER_BATCHNORM) t.nb += 2 * (size_t)l->oc;
         l->aux = t.nm;
         if (l->kind == SPECL_LAYER_MAXPOOL) t.nm += (size_t)max_n * l->out;
-        if (l->kind == SPECL_LAYER_CONV2D) {
-            size_t per = (size_t)l->oh * l->ow * l->kh * l->kw * l->ic, ws = specl_conv2d_chunk_(l, max_n) * per;
-            if (ws > t.ws) t.ws = ws;
-        }
+        if (l->kind == SPECL_LAYER_CONV2D && specl_conv2d_ws_(m, l) > t.ws) t.ws = specl_conv2d_ws_(m, l);
         if ((l->kind == SPECL_LAYER_CONV2D || l->kind == SPECL_LAYER_BATCHNORM) && (size_t)l->oc > t.maxc) t.maxc = (size_t)l->oc;
         if (m->kappa > 0 && l->kind == SPECL_LAYER_DENSE && svd_scratch_(l) > t.svd) t.svd = svd_scratch_(l);
     }

@@ -35,7 +35,11 @@ static int projection_(specl_model *m, const specl_model_spec *s, int t, const c
     return m->build_status;
 }
 
-/* depth blocks of conv 3×3 (channels·2^i) [BN] ReLU maxpool 2×2, then the projection to k. */
+/* depth blocks of conv 3×3 (channels·2^i) [BN] ReLU maxpool 2×2, then the projection to k.
+ * Each block is built as conv [BN] maxpool ReLU: the same function (ReLU is monotone, so it
+ * commutes with the max) and the same gradient (a window whose maximum is <= 0 passes none
+ * either way, otherwise both send it to the window's first maximum), with the ReLU and its
+ * activation on a quarter of the values. */
 int specl_build_cnn_(specl_model *m, const specl_model_spec *s) {
     int st = check_image_(s);
     if (st) return st;
@@ -53,8 +57,8 @@ int specl_build_cnn_(specl_model *m, const specl_model_spec *s) {
     for (int i = 0; i < s->depth; i++) {
         t = specl_add_conv2d_(m, t, s->channels << i, 3, 1, !s->bn);
         if (s->bn) t = specl_add_batchnorm_(m, t);
-        t = specl_add_relu_(m, t);
         t = specl_add_pool_(m, t, SPECL_LAYER_MAXPOOL);
+        t = specl_add_relu_(m, t);
     }
     if (m->build_status) return m->build_status;
     const specl_layer *last = &m->layers[t];

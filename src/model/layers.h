@@ -22,6 +22,8 @@
 #define SPECL_BN_MOMENTUM 0.1
 /* Floats of im2col workspace at most (128 MiB): larger batches are convolved in image chunks. */
 #define SPECL_CONV_WS_CAP ((size_t)1 << 25)
+/* Floats of ∂cols per block of the conv backward (4 MiB: col2im reads them from cache). */
+#define SPECL_CONV_DX_CAP ((size_t)1 << 20)
 
 /* ---- construction (build.c; specl_model_count_ in model.c) ---- */
 int specl_model_new_(int h, int w, int c, specl_model **out);   /* an empty model, cls "custom" */
@@ -64,14 +66,35 @@ void specl_conv1d_backward_isa_(const specl_layer *l, int max_n, int n, const fl
 /* ---- conv2d (conv2d.c) ----
  * x (n, ih, iw, ic) -> y (n, oh, ow, oc). Backward: gw += ∂W, gb += ∂b (if bias), dx (n, ih, iw,
  * ic) = ∂x (added to when acc, NULL: not needed); ws is the model's im2col workspace, red its
- * partial-sum scratch. */
-/* Images per im2col chunk for max_n rows; 0 for a 1×1 stride-1 convolution (no columns). The
- * workspace the layer needs is chunk · oh·ow·kh·kw·ic floats. */
-size_t specl_conv2d_chunk_(const specl_layer *l, int max_n);
-void specl_conv2d_forward_(const specl_layer *l, int n, const float *x, const float *w, const float *b,
-                           float *ws, float *y);
-void specl_conv2d_backward_(const specl_layer *l, int n, const float *x, const float *w, const float *dy,
-                            float *ws, double *red, float *gw, float *gb, float *dx, int acc);
+ * partial-sum scratch; kept (NULL unless specl_conv2d_kept_ > 0) the layer's region for its
+ * columns, which forward fills and backward reads (so it skips im2col). */
+/* Floats of columns the layer keeps after its output in its activation region: the whole batch's
+ * (max_n·oh·ow·K) when it is the model's last convolution that goes through im2col and they fit
+ * in SPECL_CONV_WS_CAP (its backward runs first among the convolutions', right after the loss),
+ * else 0. Then of workspace it needs (the largest over the layers is allocated). */
+size_t specl_conv2d_kept_(const specl_model *m, const specl_layer *l);
+size_t specl_conv2d_ws_(const specl_model *m, const specl_layer *l);
+void specl_conv2d_forward_(const specl_layer *l, int n, const float *x, const float *w, const float *b, float *ws,
+                           float *kept, float *y);
+void specl_conv2d_backward_(const specl_layer *l, int n, const float *x, const float *w, const float *dy, float *ws,
+                            const float *kept, double *red, float *gw, float *gb, float *dx, int acc);
+/* A small-window convolution of the model input whose one consumer is the next layer, a maxpool
+ * (the cnn's first block), runs as one kernel with that pool: whether layer l does (model.c then
+ * calls the two below for the conv and nothing for the pool; the conv's own output is neither
+ * allocated nor written). Forward: y (n, p->out) and arg as specl_maxpool_forward_ gives them; backward from
+ * the pool's gradient dy (n, p->out): gw += ∂W, gb += ∂b (if gb). */
+int specl_conv2d_pooled_(const specl_model *m, const specl_layer *l);
+void specl_conv2d_pool_forward_(const specl_layer *l, const specl_layer *p, int n, const float *x, const float *w, const float *b,
+                                float *y, unsigned char *arg);
+void specl_conv2d_pool_backward_(const specl_layer *l, const specl_layer *p, int n, const float *x, const float *dy,
+                                 const unsigned char *arg, float *gw, float *gb);
+/* The im2col + sgemm path for any shape, which the two above take unless the window is small
+ * (then they compute directly, see conv2d.c); tests compare the two. ws: chunk · oh·ow·K floats
+ * with chunk = min(n, SPECL_CONV_WS_CAP / (oh·ow·K)). */
+void specl_conv2d_im2col_forward_(const specl_layer *l, int n, const float *x, const float *w, const float *b,
+                                  float *ws, float *y);
+void specl_conv2d_im2col_backward_(const specl_layer *l, int n, const float *x, const float *w, const float *dy,
+                                   float *ws, double *red, float *gw, float *gb, float *dx, int acc);
 
 /* ---- pooling, batch norm, add, ReLU (layers_image.c); the same conventions ---- */
 void specl_maxpool_forward_(const specl_layer *l, int n, const float *x, float *y, unsigned char *arg);

@@ -162,6 +162,10 @@ int specl_model_is_affine(const specl_model *m) { return m->n_layers == 1 && m->
 /* Output of layer src of the last forward (src = -1: the model input x). */
 static const float *input_(const specl_model *m, int src, const float *x) { return src < 0 ? x : m->acts + m->layers[src].act; }
 static float *bn_stats_(const specl_model *m, const specl_layer *l) { return m->acts + l->act + (size_t)m->max_n * l->out; }
+/* A conv2d's kept im2col columns after its output (see specl_conv2d_kept_), or NULL. */
+static float *conv_kept_(const specl_model *m, const specl_layer *l) {
+    return specl_conv2d_kept_(m, l) ? m->acts + l->act + (size_t)m->max_n * l->out : NULL;
+}
 static float *conv1d_ws_(const specl_model *m, const specl_layer *l) { return m->acts + l->act + (size_t)m->max_n * l->out; }
 
 /* ---- dense: the passes around its sgemm ---- */
@@ -240,8 +244,15 @@ static int layer_forward_(specl_model *m, const specl_layer *l, int n, const flo
     case SPECL_LAYER_CONV1D_CIRC:
         specl_conv1d_forward_(l, n, in, w, m->params + l->b, conv1d_ws_(m, l), y);
         break;
-    case SPECL_LAYER_CONV2D: specl_conv2d_forward_(l, n, in, w, l->bias ? m->params + l->b : NULL, m->ws, y); break;
-    case SPECL_LAYER_MAXPOOL: specl_maxpool_forward_(l, n, in, y, m->argmax + l->aux); break;
+    case SPECL_LAYER_CONV2D:
+        if (specl_conv2d_pooled_(m, l))   /* with the maxpool l + 1 (see layers.h) */
+            specl_conv2d_pool_forward_(l, l + 1, n, in, w, l->bias ? m->params + l->b : NULL, m->acts + l[1].act, m->argmax + l[1].aux);
+        else
+            specl_conv2d_forward_(l, n, in, w, l->bias ? m->params + l->b : NULL, m->ws, conv_kept_(m, l), y);
+        break;
+    case SPECL_LAYER_MAXPOOL:
+        if (l->src < 0 || !specl_conv2d_pooled_(m, &m->layers[l->src])) specl_maxpool_forward_(l, n, in, y, m->argmax + l->aux);
+        break;
     case SPECL_LAYER_AVGPOOL: specl_avgpool_forward_(l, n, in, y); break;
     case SPECL_LAYER_GAP: specl_gap_forward_(l, n, in, y); break;
     case SPECL_LAYER_BATCHNORM:
@@ -293,8 +304,15 @@ static void layer_backward_(specl_model *m, const specl_layer *l, int n, const f
         }
         break;
     case SPECL_LAYER_CONV1D_CIRC: specl_conv1d_backward_(l, m->max_n, n, dy, conv1d_ws_(m, l), gw, gb); break;
-    case SPECL_LAYER_CONV2D: specl_conv2d_backward_(l, n, in, w, dy, m->ws, m->red, gw, gb, dx, acc); break;
-    case SPECL_LAYER_MAXPOOL: if (dx) specl_maxpool_backward_(l, n, dy, m->argmax + l->aux, dx, acc); break;
+    case SPECL_LAYER_CONV2D:
+        if (specl_conv2d_pooled_(m, l))   /* from the gradient of the maxpool l + 1, which did nothing */
+            specl_conv2d_pool_backward_(l, l + 1, n, in, m->dbuf[l[1].slot], m->argmax + l[1].aux, gw, gb);
+        else
+            specl_conv2d_backward_(l, n, in, w, dy, m->ws, conv_kept_(m, l), m->red, gw, gb, dx, acc);
+        break;
+    case SPECL_LAYER_MAXPOOL:
+        if (dx && !specl_conv2d_pooled_(m, &m->layers[l->src])) specl_maxpool_backward_(l, n, dy, m->argmax + l->aux, dx, acc);   /* dx: src >= 0 */
+        break;
     case SPECL_LAYER_AVGPOOL: if (dx) specl_avgpool_backward_(l, n, dy, dx, acc); break;
     case SPECL_LAYER_GAP: if (dx) specl_gap_backward_(l, n, dy, dx, acc); break;
     case SPECL_LAYER_BATCHNORM:
