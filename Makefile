@@ -62,7 +62,7 @@ $(BUILD)/libspecl.a: $(LIB_OBJ)
 $(BUILD)/specl: $(CLI_OBJ) $(BUILD)/libspecl.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/check.h $(CLI_LIB) $(BUILD)/libspecl.a
+$(BUILD)/tests/%: tests/%.c tests/check.h tests/grad_check.h $(CLI_LIB) $(BUILD)/libspecl.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/cli $(LDFLAGS) -o $@ $< $(CLI_LIB) $(BUILD)/libspecl.a $(LDLIBS)
 

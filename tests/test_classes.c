@@ -24,6 +24,7 @@
 #include "specl/model.h"
 #include "specl/train.h"
 #include "check.h"
+#include "grad_check.h"
 
 /* ---- helpers ---- */
 
@@ -120,12 +121,6 @@ static int away_from_kinks_(specl_model *m, ref_fn ref, int s, int n, float *x, 
     return ok;
 }
 
-static double objective_(const float *out, const float *R, size_t n) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)R[i] * out[i];
-    return s;
-}
-
 /* ∂(Σ R∘f)/∂params from backward against central differences (float32, h = 1e-3, error relative
  * to |g| + 0.05 max|g| at most 1e-2), after checking that backward accumulates. */
 static void grad_check_(specl_model *m, int n, const float *x, const float *R, const char *what) {
@@ -144,24 +139,7 @@ static void grad_check_(specl_model *m, int n, const float *x, const float *R, c
     }
     CHECK(acc);
     CHECK(gmax > 0);
-    int bad = 0;
-    for (size_t p = 0; p < m->n_params; p++) {
-        float v = m->params[p];
-        m->params[p] = (float)(v + 1e-3);
-        double hp = (double)m->params[p] - v;
-        specl_model_forward(m, n, x, NULL, out);
-        double op = objective_(out, R, nk);
-        m->params[p] = (float)(v - 1e-3);
-        double hm = (double)v - m->params[p];
-        specl_model_forward(m, n, x, NULL, out);
-        double om = objective_(out, R, nk);
-        m->params[p] = v;
-        double fd = (op - om) / (hp + hm), rel = fabs(fd - g[p]) / (fabs(g[p]) + 0.05 * gmax);
-        if (!(rel <= 1e-2)) {
-            if (bad < 5) fprintf(stderr, "  %s: grad[%zu] = %.7g, finite difference %.7g\n", what, p, g[p], fd);
-            bad++;
-        }
-    }
+    int bad = fd_mismatches_(m, n, x, NULL, R, g, out, what);
     CHECK(bad == 0);
     free(out); free(g);
 }

@@ -18,6 +18,7 @@
 #include "specl/model.h"
 #include "../src/model/layers.h"
 #include "check.h"
+#include "grad_check.h"
 
 static void randn_(specl_rng *r, float *x, size_t n, double sd) {
     for (size_t i = 0; i < n; i++) x[i] = (float)(sd * specl_rng_normal(r));
@@ -137,12 +138,6 @@ TEST(forward_and_grad_against_reference) {
     against_reference_(64, 8, 6, 1, 15);      /* one row, one channel vector */
 }
 
-static double objective_(const float *out, const float *R, size_t n) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)R[i] * out[i];
-    return s;
-}
-
 /* ∂(Σ R∘f)/∂(U, b) against central differences of the model's own forward (h = 1e-3; inputs at
  * least 5e-3 from every kink, so no difference crosses one; error relative to |g| + 0.05 max|g|
  * at most 1e-2). */
@@ -165,24 +160,7 @@ TEST(grad_finite_differences) {
     double gmax = 0;
     for (size_t p = 0; p < m->n_params; p++) if (fabs(g[p]) > gmax) gmax = fabs(g[p]);
     CHECK(gmax > 0);
-    int bad = 0;
-    for (size_t p = 0; p < m->n_params; p++) {
-        float v = m->params[p];
-        m->params[p] = (float)(v + 1e-3);
-        double hp = (double)m->params[p] - v;
-        CHECK_OK(specl_model_forward(m, n, x, NULL, out));
-        double op = objective_(out, R, nk);
-        m->params[p] = (float)(v - 1e-3);
-        double hm = (double)v - m->params[p];
-        CHECK_OK(specl_model_forward(m, n, x, NULL, out));
-        double om = objective_(out, R, nk);
-        m->params[p] = v;
-        double fd = (op - om) / (hp + hm), rel = fabs(fd - g[p]) / (fabs(g[p]) + 0.05 * gmax);
-        if (!(rel <= 1e-2)) {
-            if (bad < 5) fprintf(stderr, "  grad[%zu] = %.7g, finite difference %.7g\n", p, g[p], fd);
-            bad++;
-        }
-    }
+    int bad = fd_mismatches_(m, n, x, NULL, R, g, out, "conv1d-circ");
     CHECK(bad == 0);
     free(x); free(R); free(out); free(g);
     specl_model_free(m);

@@ -16,17 +16,12 @@
 #include "specl/model.h"
 #include "specl/train.h"
 #include "check.h"
+#include "grad_check.h"
 
 /* ---- helpers ---- */
 
 static void randn_(specl_rng *r, float *x, size_t n, double sd) {
     for (size_t i = 0; i < n; i++) x[i] = (float)(sd * specl_rng_normal(r));
-}
-
-static double objective_(const float *out, const float *R, size_t n) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)R[i] * out[i];
-    return s;
 }
 
 /* Reference forward in double, by walking the layer list: x (n,d) -> out (n,k). */
@@ -128,31 +123,10 @@ static void grad_check_class_(const char *cls, int d, int k, int depth, int widt
         if (fabs(m->grads[p] - 2 * g[p]) > 1e-6 * (1 + fabs(g[p]))) acc = 0;
     CHECK(acc);
     /* finite differences on every parameter */
-    double gmax = 0, worst = 0;
+    double gmax = 0;
     for (size_t p = 0; p < m->n_params; p++) if (fabs(g[p]) > gmax) gmax = fabs(g[p]);
     CHECK(gmax > 0);
-    int bad = 0;
-    const double h = 1e-3;
-    for (size_t p = 0; p < m->n_params; p++) {
-        float v = m->params[p];
-        m->params[p] = (float)(v + h);
-        double hp = (double)m->params[p] - v;
-        specl_model_forward(m, n, x, rows > 0 ? ids : NULL, out);
-        double op = objective_(out, R, (size_t)n * k);
-        m->params[p] = (float)(v - h);
-        double hm = (double)v - m->params[p];
-        specl_model_forward(m, n, x, rows > 0 ? ids : NULL, out);
-        double om = objective_(out, R, (size_t)n * k);
-        m->params[p] = v;
-        double fd = (op - om) / (hp + hm);
-        double scale = fabs(g[p]) + 0.05 * gmax, rel = fabs(fd - g[p]) / scale;
-        if (rel > worst) worst = rel;
-        if (!(rel <= 1e-2)) {
-            if (bad < 5) fprintf(stderr, "  %s: grad[%zu] = %.7g, finite difference %.7g\n", cls, p, g[p], fd);
-            bad++;
-        }
-    }
-    if (bad) fprintf(stderr, "  %s: %d of %zu parameters off (worst relative %.3g)\n", cls, bad, m->n_params, worst);
+    int bad = fd_mismatches_(m, n, x, rows > 0 ? ids : NULL, R, g, out, cls);
     CHECK(bad == 0);
     free(x); free(out); free(R); free(g); free(ref);
     specl_model_free(m);
