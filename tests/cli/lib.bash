@@ -12,3 +12,28 @@ expect_err() {
   if [ "$(wc -l <"$T/err")" -ne 1 ]; then fail "$name" "expected one message line, got: $(cat "$T/err")"; return; fi
   pass "$name"
 }
+
+# phim_graph_ini FILE LAMBDAS: a small phi_m config on a clusters graph (linear and table, m = 2, 3),
+# used by the phim tests of test_images.sh and test_mpi.sh.
+phim_graph_ini() {
+  cat >"$1" <<EOF
+seed = 2
+[data]
+kind = clusters
+m = 3
+sub = 2
+size = 6
+alpha = 0.05
+d = 6
+[train]
+steps = 3000
+batch = 512
+lr = 0.02
+budget_scale = none
+[phim]
+archs = linear,table
+ms = 2,3
+lambdas = $2
+pretrain_k = 0
+EOF
+}

@@ -12,26 +12,7 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 FM=/usr/share/datasets/fashion-mnist
 
 # ---- φ_m on a graph: files, exact rows, estimates close to them ----
-cat >"$T/ph.ini" <<'EOF'
-seed = 2
-[data]
-kind = clusters
-m = 3
-sub = 2
-size = 6
-alpha = 0.05
-d = 6
-[train]
-steps = 3000
-batch = 512
-lr = 0.02
-budget_scale = none
-[phim]
-archs = linear,table
-ms = 2,3
-lambdas = 0.02,1
-pretrain_k = 0
-EOF
+phim_graph_ini "$T/ph.ini" 0.02,1
 "$B" phim -c "$T/ph.ini" --out "$T/ph" --quiet 2>"$T/err" && $PY - "$T/ph" <<'PY' && pass phim_graph_tables || fail phim_graph_tables "$(cat "$T/err")"
 import json, sys, os
 d = sys.argv[1]

@@ -112,26 +112,7 @@ then
   else fail mpi_reproduce_matches_single_process "claims dealt or written wrong: $(head -c 600 "$T/err2") / $(cat "$T/out2")"; fi
 else fail mpi_reproduce_matches_single_process "see above"; fi
 
-cat >"$T/ph.ini" <<'EOF'
-seed = 2
-[data]
-kind = clusters
-m = 3
-sub = 2
-size = 6
-alpha = 0.05
-d = 6
-[train]
-steps = 3000
-batch = 512
-lr = 0.02
-budget_scale = none
-[phim]
-archs = linear,table
-ms = 2,3
-lambdas = 0.02,0.3,1
-pretrain_k = 0
-EOF
+phim_graph_ini "$T/ph.ini" 0.02,0.3,1
 "$B" phim -c "$T/ph.ini" --out "$T/ph1" --quiet 2>"$T/err1" || fail mpi_phim_single_process "$(head -c 300 "$T/err1")"
 run_mpi 2 phim -c "$T/ph.ini" --out "$T/ph2" >"$T/out2" 2>"$T/err2"; rc=$?
 if [ $rc -ne 0 ]; then fail mpi_phim_matches_single_process "exit $rc: $(head -c 600 "$T/err2")"
