@@ -183,7 +183,8 @@ STOP1='^stopped by a signal to another MPI rank after step [0-9]+; checkpoint wr
 SHORT=(--set train.steps=400 --set train.batch=256 --set train.checkpoint_every=1 --set eval.n_train=500 --set eval.n_test=500 --quiet)
 run_mpi 2 train "${SHORT[@]}" --out "$T/full_short" 2>"$T/errf" || fail mpi_full_short_run "$(head -c 300 "$T/errf")"
 stop_resume mpi_signal_to_rank1_at_checkpoint_step rank1 "$STOP1" "$T/full_short" "${SHORT[@]}"
-LONG=(--set train.steps=3000 --set train.batch=1024 --set train.checkpoint_every=50 --set eval.n_train=2000 --set eval.n_test=2000 --quiet)
+# LONG: about 4 s with 2 ranks, so that mpirun's SIGTERM, passed on 1 s late, lands before the end
+LONG=(--set train.steps=12000 --set train.batch=1024 --set train.checkpoint_every=50 --set eval.n_train=2000 --set eval.n_test=2000 --quiet)
 run_mpi 2 train "${LONG[@]}" --out "$T/full" 2>"$T/errf" || fail mpi_full_long_run "$(head -c 300 "$T/errf")"
 stop_resume mpi_signal_to_rank1_resume rank1 "$STOP1" "$T/full" "${LONG[@]}"
 stop_resume mpi_sigterm_to_mpirun_resume mpirun '^step ' "$T/full" "${LONG[@]}"
