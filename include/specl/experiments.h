@@ -85,19 +85,36 @@ int specl_graph_report(const specl_graph_input *in, specl_spectrum *s, cJSON *ou
 int specl_graph_minimizer_error(const specl_graph *g, const specl_spectrum *s, int k, double lambda,
                                 const int32_t *part, int m, double *error);
 
-/* ---- claims ---- */
+/* ---- claims ----
+ * A record (CLAIMS.md v2): "holds" is decided by predictions only (the paper's theorems or
+ * CLAIMS.md); anything else measured (how often training reaches a minimizer, how trained
+ * architectures compare) is a finding, with its count and a 95% interval, and never decides. */
 typedef struct specl_claim {
     char id[16];
     char source[64];
+    char statement[512];        /* what decides holds (from the registry) */
     char setting[512];
     char predicted[256];
     char measured[512];
     int holds;
     cJSON *details;             /* owned: extra measured numbers (per seed, per target, ...) */
     cJSON *figures;             /* owned: figure specs (report.h), NULL if none */
+    cJSON *findings;            /* owned: array of findings (specl_claim_finding_*), NULL if none */
 } specl_claim;
 
-cJSON *specl_claim_to_json(const specl_claim *c);   /* consumes c->details and c->figures */
+cJSON *specl_claim_to_json(const specl_claim *c);   /* consumes c->details, c->figures and c->findings */
+void specl_claim_clear(specl_claim *c);             /* frees what specl_claim_to_json would consume */
+
+/* Wilson score 95% interval of `count` successes in n trials (n ≥ 1). */
+void specl_wilson95(int count, int n, double *lo, double *hi);
+/* Mean and two-sided 95% Student-t interval of v (n); n = 1 gives lo = hi = mean. */
+void specl_mean_ci95(const double *v, int n, double *mean, double *lo, double *hi);
+/* A rate finding {"name", "statement", "kind": "rate", "count", "n", "rate", "ci95": [lo, hi]
+ * (Wilson)} appended to c->findings; returned so that callers can add fields. */
+cJSON *specl_claim_finding_rate(specl_claim *c, const char *name, const char *statement, int count, int n);
+/* A value finding {"name", "statement", "kind": "mean", "n", "mean", "ci95": [lo, hi] (t),
+ * "values": v} from n measured values. */
+cJSON *specl_claim_finding_values(specl_claim *c, const char *name, const char *statement, const double *v, int n);
 
 /* A training curve: every `every` steps the batch loss is kept; `inner` (may be NULL) still gets
  * every step. Pass specl_curve_cb with the curve as ctx. */
@@ -133,9 +150,6 @@ typedef struct specl_hc_claim_spec {
     int min_success;             /* C07: successes required out of `seeds` */
 } specl_hc_claim_spec;
 
-/* Run hypercube claim `spec->id` (C03, C04, C05, C06, C07, C08) into *out. The callback, if any,
- * receives training progress. */
-int specl_claim_hypercube(const specl_hc_claim_spec *spec, specl_step_cb cb, void *ctx, specl_claim *out);
 
 /* Settings of a finite-graph claim (C01, C02, C03 table part, C13, C14, C16). */
 typedef struct specl_graph_claim_spec {
@@ -147,7 +161,6 @@ typedef struct specl_graph_claim_spec {
     int graphs;                  /* C13, C14, C16: number of random clusters graphs */
     double tol;
 } specl_graph_claim_spec;
-int specl_claim_graph(const specl_graph_claim_spec *spec, specl_step_cb cb, void *ctx, specl_claim *out);
 
 /* Settings of the claims of Examples 5.7 and 5.10 and Fig. 3 (C09, C10, C11, C12, C15). The CLI
  * builds the source from the config; the numbers of the example that a claim needs come along. */
@@ -164,7 +177,6 @@ typedef struct specl_example_claim_spec {
     double gamma, rho;           /* manifolds: separation and diameter; patch: gamma */
     double kappa_factor;         /* C09: κ = factor·√(2r)/γ (the theorem needs factor ≥ 1) */
 } specl_example_claim_spec;
-int specl_claim_example(const specl_example_claim_spec *spec, specl_step_cb cb, void *ctx, specl_claim *out);
 
 /* ---- the φ_m procedure of Sec. 6 (phim.c) ---- */
 
@@ -224,8 +236,44 @@ void specl_phim_result_free(specl_phim_result *r);
  * pretrain_seconds, "phi_m": [{m, phi, lambda}], "points": [{m, lambda, phi, note?, seconds}]}],
  * "exact": {"linear": [per m], "table": [per m], "linear_moments"}} (null = not available). */
 cJSON *specl_phim_to_json(const specl_phim_spec *s, const specl_phim_result *r);
-/* Run the procedure and build claim `id`: "C16" (estimator within tol of the exact φ_m of the
- * linear/table architectures) or "C17" (φ_m strictly increasing in m for every architecture). */
-int specl_claim_phim(const specl_phim_spec *s, const char *id, double tol, specl_claim *out);
+/* ---- the registry of claims (claims.c) ----
+ * One row per claim part: the id of CLAIMS.md, the part (an id checked by two procedures, e.g.
+ * C03's table and linear classes, has one row each), the paper source, the statement that
+ * decides holds, the file implementing it, the negative controls it accepts (claim.control) and
+ * the function that runs it. `specl reproduce` routes by this table alone. */
+typedef enum { SPECL_CLAIM_GRAPH, SPECL_CLAIM_HYPERCUBE, SPECL_CLAIM_EXAMPLE, SPECL_CLAIM_PHIM } specl_claim_kind;
+
+typedef struct specl_claim_def specl_claim_def;
+/* What a claim function gets: the spec of its kind (the others NULL), the negative control
+ * ("none" or one of def->controls), and a training-progress callback (may be NULL). */
+typedef struct specl_claim_args {
+    const specl_claim_def *def;
+    const char *control;
+    const specl_hc_claim_spec *hc;
+    const specl_graph_claim_spec *graph;
+    const specl_example_claim_spec *example;
+    const specl_phim_spec *phim; double tol;   /* tol: the phim claims' tolerance */
+    specl_step_cb cb; void *ctx;
+} specl_claim_args;
+
+struct specl_claim_def {
+    const char *id;          /* "C07" */
+    const char *part;        /* "" for a claim with one procedure; else claim.part, e.g. "table" */
+    specl_claim_kind kind;   /* which spec the CLI builds from the config */
+    const char *source;      /* "Thm 5.6 upper" */
+    const char *statement;   /* what decides holds */
+    const char *file;        /* the file that implements it */
+    const char *controls;    /* comma-separated claim.control values (negative controls), "" if none */
+    const char *negative;    /* the negative control of CLAIMS.md, as the tests run it */
+    int (*run)(const specl_claim_args *a, specl_claim *out);
+};
+
+/* The table (n rows, in claim order). */
+const specl_claim_def *specl_claim_defs(int *n);
+/* The row of (id, part); part "" matches a claim with a single row. SPECL_EINVAL (naming the
+ * parts that exist) when there is none. */
+int specl_claim_find(const char *id, const char *part, const specl_claim_def **def);
+/* Check a->control against the row, fill out's id, source and statement from it, run it. */
+int specl_claim_run(const specl_claim_args *a, specl_claim *out);
 
 #endif

@@ -177,8 +177,10 @@ const specl_cfg_key specl_cfg_keys[] = {
     /* claim: settings of one claim check of `specl reproduce` (one experiments/ file each) */
     {"claim", "id", SPECL_CFG_ENUM, "none", NO_RANGE, "none|C01|C02|C03|C04|C05|C06|C07|C08|C09|C10|C11|C12|C13|C14|C15|C16|C17",
      "which claim of CLAIMS.md this experiment checks"},
-    {"claim", "procedure", SPECL_CFG_ENUM, "auto", NO_RANGE, "auto|phim",
-     "phim: check the claim with the Sec. 6 procedure of [phim] (C16 estimator side; C17 always does)"},
+    {"claim", "part", SPECL_CFG_STRING, "none", NO_RANGE, NULL,
+     "which procedure of a claim checked by several (C03: table|linear; C16: exact|estimator); none for the others"},
+    {"claim", "control", SPECL_CFG_STRING, "none", NO_RANGE, NULL,
+     "run the claim's negative control of that name instead (the check must then fail; the registry lists each claim's)"},
     {"claim", "ks", SPECL_CFG_STRING, "0", NO_RANGE, NULL,
      "comma-separated embedding dimensions to sweep (0: model.k)"},
     {"claim", "lambdas", SPECL_CFG_STRING, "0", NO_RANGE, NULL,

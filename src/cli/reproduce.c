@@ -17,15 +17,10 @@
 #include "sweep.h"
 #include "specl/report.h"
 
-/* The training spec of a claim, unresolved: claims sweep lambda and resolve the budget per value. */
-static specl_train_spec claim_train_(const specl_config *c) {
-    specl_train_spec t;
-    cli_train_spec(c, &t);
-    t.steps = (long)specl_config_int(c, "train.steps");
-    t.batch = (int)specl_config_int(c, "train.batch");
-    const char *bs = specl_config_str(c, "train.budget_scale");
-    t.scale = !strcmp(bs, "batch") ? SPECL_SCALE_BATCH : !strcmp(bs, "steps") ? SPECL_SCALE_STEPS : SPECL_SCALE_NONE;
-    return t;
+/* claim.part, "" for none (a claim with one procedure). */
+static const char *part_(const specl_config *c) {
+    const char *p = specl_config_str(c, "claim.part");
+    return strcmp(p, "none") ? p : "";
 }
 
 static int cmp_str_(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -36,7 +31,7 @@ static int tty_progress_(const specl_step_info *s, void *ctx) {
     return 0;
 }
 
-static void hc_spec_(const specl_config *c, const specl_source *src, specl_hc_claim_spec *h) {
+static void hc_spec_(const specl_config *c, const specl_source *src, const specl_train_spec *t, specl_hc_claim_spec *h) {
     memset(h, 0, sizeof *h);
     h->id = specl_config_str(c, "claim.id");
     h->data.d = (int)specl_config_int(c, "data.d");
@@ -47,7 +42,7 @@ static void hc_spec_(const specl_config *c, const specl_source *src, specl_hc_cl
     if (!strcmp(h->data.labels, "auto")) h->data.labels = "x*";
     h->data.label_seed = (uint64_t)specl_config_int(c, "data.label_seed");
     cli_model_spec(c, src, &h->model);
-    h->train = claim_train_(c);
+    h->train = *t;   /* unresolved: claims resolve the budget per swept lambda */
     cli_eval_spec(c, &h->eval);
     h->seeds = (int)specl_config_int(c, "claim.seeds");
     h->min_success = (int)specl_config_int(c, "claim.min_success");
@@ -56,12 +51,12 @@ static void hc_spec_(const specl_config *c, const specl_source *src, specl_hc_cl
     h->tol = specl_config_double(c, "claim.tol");
 }
 
-static void example_spec_(const specl_config *c, const specl_source *src, specl_example_claim_spec *h) {
+static void example_spec_(const specl_config *c, const specl_source *src, const specl_train_spec *t, specl_example_claim_spec *h) {
     memset(h, 0, sizeof *h);
     h->id = specl_config_str(c, "claim.id");
     h->src = src;
     cli_model_spec(c, src, &h->model);
-    h->train = claim_train_(c);
+    h->train = *t;   /* unresolved: claims resolve the budget per swept lambda */
     cli_eval_spec(c, &h->eval);
     h->seeds = (int)specl_config_int(c, "claim.seeds");
     h->ks = specl_config_str(c, "claim.ks");
@@ -73,12 +68,12 @@ static void example_spec_(const specl_config *c, const specl_source *src, specl_
     h->kappa_factor = specl_config_double(c, "claim.kappa_factor");
 }
 
-static void graph_spec_(const specl_config *c, const specl_source *src, specl_graph_claim_spec *h) {
+static void graph_spec_(const specl_config *c, const specl_source *src, const specl_train_spec *t, specl_graph_claim_spec *h) {
     memset(h, 0, sizeof *h);
     h->id = specl_config_str(c, "claim.id");
     cli_clusters_params(c, &h->data);
     cli_model_spec(c, src, &h->model);
-    h->train = claim_train_(c);
+    h->train = *t;   /* unresolved: claims resolve the budget per swept lambda */
     cli_eval_spec(c, &h->eval);
     h->graphs = (int)specl_config_int(c, "claim.graphs");
     h->tol = specl_config_double(c, "claim.tol");
@@ -139,7 +134,8 @@ static int claim_quick_(specl_config *c, const char *path) {
     return st;
 }
 
-/* Under mpirun, `rank` names this rank in the progress lines ("" for one process). Returns 0, a
+/* Under mpirun, `rank` names this rank in the progress lines ("" for one process). The claim's
+ * row of the registry (claim.id, claim.part) says which spec to build and runs it. Returns 0, a
  * status to report, or minus the exit status of a config error already reported. */
 static int run_one_(const char *path, const cli_args *a, int quick, const char *rank, cJSON *claims, cJSON *settings) {
     specl_config c;
@@ -147,53 +143,66 @@ static int run_one_(const char *path, const cli_args *a, int quick, const char *
     b.config = path;
     b.n_sets = 0;
     int rc = cli_load_config("reproduce", &b, &c), st = SPECL_OK;
-    if (!rc && quick) st = quick_(&c);
-    int phim = !rc && (!strcmp(specl_config_str(&c, "claim.procedure"), "phim") || !strcmp(specl_config_str(&c, "claim.id"), "C17"));
-    if (!rc && quick && phim && !st) st = cli_phim_quick(&c, 0);
-    if (!rc && quick && !st) st = claim_quick_(&c, path);
-    for (int i = 0; i < a->n_sets && !rc && !st; i++) st = specl_config_set(&c, a->sets[i]);
-    if (rc || st) { specl_config_free(&c); return rc ? -rc : st; }   /* st (a bad --set): reported once by rank 0 */
+    const specl_claim_def *def = NULL;
+    if (!rc && !strcmp(specl_config_str(&c, "claim.id"), "none"))
+        st = specl_error(SPECL_EINVAL, "%s: no [claim] id (expected claim.id = C01 ... C17)", path);
+    if (!rc && !st && (st = specl_claim_find(specl_config_str(&c, "claim.id"), part_(&c), &def))) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", specl_error_detail());
+        specl_error(st, "%s: %s", path, why);
+    }
+    if (rc || st) { specl_config_free(&c); return rc ? -rc : st; }
+    int phim = def->kind == SPECL_CLAIM_PHIM;
+    if (quick) st = quick_(&c);
+    if (quick && phim && !st) st = cli_phim_quick(&c, 0);
+    if (quick && !st) st = claim_quick_(&c, path);
+    for (int i = 0; i < a->n_sets && !st; i++) st = specl_config_set(&c, a->sets[i]);
+    /* a --set of claim.id or claim.part picks another row */
+    if (!st) st = specl_claim_find(specl_config_str(&c, "claim.id"), part_(&c), &def);
+    if (st) { specl_config_free(&c); return st; }   /* st (a bad --set): reported once by rank 0 */
+    phim = def->kind == SPECL_CLAIM_PHIM;
     cli_apply_threads(&c);
     specl_source *src = NULL, *test = NULL;
     st = cli_make_source(&c, &src);
     if (!st && phim) st = cli_is_image_kind(specl_config_str(&c, "data.kind"))
                       ? cli_image_source(&c, strcmp(specl_config_str(&c, "phim.eval_split"), "train") == 0, &test)
                       : cli_make_source(&c, &test);
-    specl_train_spec ts;
+    specl_train_spec ts;   /* read once; each claim resolves it (budget scaled per lambda) */
     if (!st) st = cli_train_spec(&c, &ts);
-    if (!st && !strcmp(specl_config_str(&c, "claim.id"), "none"))
-        st = specl_error(SPECL_EINVAL, "%s: no [claim] id (expected claim.id = C01 ... C17)", path);
     specl_claim rec = { 0 };
     int tty = isatty(2);
     clock_t t0 = clock();
     if (!st) {
-        fprintf(stderr, "%s (%s%s)\n", specl_config_str(&c, "claim.id"), path, rank);
-        if (phim) {
-            cli_phim_store store;
-            specl_phim_spec ps;
+        fprintf(stderr, "%s%s%s (%s%s)\n", def->id, *def->part ? " " : "", def->part, path, rank);
+        specl_claim_args ca = { def, specl_config_str(&c, "claim.control"), NULL, NULL, NULL, NULL, 0, tty_progress_, &tty };
+        specl_hc_claim_spec h;
+        specl_graph_claim_spec g;
+        specl_example_claim_spec e;
+        cli_phim_store store;
+        specl_phim_spec ps;
+        switch (def->kind) {
+        case SPECL_CLAIM_HYPERCUBE: hc_spec_(&c, src, &ts, &h); ca.hc = &h; break;
+        case SPECL_CLAIM_GRAPH: graph_spec_(&c, src, &ts, &g); ca.graph = &g; break;
+        case SPECL_CLAIM_EXAMPLE: example_spec_(&c, src, &ts, &e); ca.example = &e; break;
+        case SPECL_CLAIM_PHIM:
             st = cli_phim_spec(&c, src, test, &store, &ps);
             ps.step_cb = tty_progress_;
             ps.step_ctx = &tty;
-            if (!st) st = specl_claim_phim(&ps, specl_config_str(&c, "claim.id"), specl_config_double(&c, "claim.tol"), &rec);
-        } else if (strcmp(src->kind, "clusters") && strcmp(src->kind, "hypercube")) {
-            specl_example_claim_spec e;
-            example_spec_(&c, src, &e);
-            st = specl_claim_example(&e, tty_progress_, &tty, &rec);
-        } else if (!strcmp(src->kind, "clusters")) {
-            specl_graph_claim_spec g;
-            graph_spec_(&c, src, &g);
-            st = specl_claim_graph(&g, tty_progress_, &tty, &rec);
-        } else {
-            specl_hc_claim_spec h;
-            hc_spec_(&c, src, &h);
-            st = specl_claim_hypercube(&h, tty_progress_, &tty, &rec);
+            ca.phim = &ps;
+            ca.tol = specl_config_double(&c, "claim.tol");
+            break;
         }
+        if (!st) st = specl_claim_run(&ca, &rec);
         if (tty) fprintf(stderr, "\r%60s\r", "");
     }
     if (!st) {
         fprintf(stderr, "  %s%s%s: %s (%.1f s cpu%s)\n", rank[0] ? rec.id : "", rank[0] ? " " : "",   /* ranks interleave: name it */
                 rec.holds ? "holds" : "FAILS", rec.measured, (double)(clock() - t0) / CLOCKS_PER_SEC, rank);
-        cJSON_AddItemToArray(claims, specl_claim_to_json(&rec));
+        cJSON *rj = specl_claim_to_json(&rec);
+        cJSON_AddStringToObject(rj, "part", def->part);
+        cJSON_AddStringToObject(rj, "file", def->file);
+        cJSON_AddStringToObject(rj, "control", specl_config_str(&c, "claim.control"));
+        cJSON_AddItemToArray(claims, rj);
         specl_str s = { 0 };
         specl_config_render(&c, &s);
         const char *stem = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;   /* "C03-table.ini" */
@@ -202,8 +211,7 @@ static int run_one_(const char *path, const cli_args *a, int quick, const char *
         cJSON_AddStringToObject(settings, key, s.buf ? s.buf : "");
         specl_str_free(&s);
     } else {
-        cJSON_Delete(rec.details);
-        cJSON_Delete(rec.figures);
+        specl_claim_clear(&rec);
     }
     specl_source_free(src);
     specl_source_free(test);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "specl/experiments.h"
+#include "claims_int.h"
 #include "specl/theory.h"
 
 #define MAXK 32
@@ -276,22 +277,29 @@ static int c15_(const specl_example_claim_spec *sp, specl_step_cb cb, void *ctx,
     return SPECL_OK;
 }
 
-int specl_claim_example(const specl_example_claim_spec *sp, specl_step_cb cb, void *ctx, specl_claim *c) {
-    memset(c, 0, sizeof *c);
-    snprintf(c->id, sizeof c->id, "%s", sp->id);
+/* The common part of the example claims: the setting, then the claim's own check. */
+typedef int (*ex_check_)(const specl_example_claim_spec *sp, const specl_claim_args *a, specl_claim *c);
+
+static int ex_run_(const specl_claim_args *a, specl_claim *c, ex_check_ check) {
+    const specl_example_claim_spec *sp = a->example;
+    if (!sp) return specl_error(SPECL_EINVAL, "claim %s: no example spec", a->def->id);
     c->details = cJSON_CreateObject();
-    const char *srcs[] = { "C09", "Thm 5.9 upper", "C10", "Thm 5.9 lower", "C11", "Thm 5.12 upper", "C12", "Thm 5.12 lower", "C15", "Fig. 3" };
-    for (int i = 0; i < 10; i += 2)
-        if (!strcmp(sp->id, srcs[i])) snprintf(c->source, sizeof c->source, "%s", srcs[i + 1]);
     snprintf(c->setting, sizeof c->setting, "%s d=%d r=%d s=%d gamma=%g rho=%g labels=%s; k=%d width=%d depth=%d; lambda=%g batch=%d steps=%ld lr=%g; seeds=%d; seed=%llu",
              sp->src->kind, sp->src->d, sp->r, sp->s, sp->gamma, sp->rho, sp->src->n_labelings ? sp->src->labelings[0].name : "-",
              sp->model.k, sp->model.width, sp->model.depth, sp->train.loss.lambda, sp->train.batch, sp->train.steps, sp->train.opt.lr,
              sp->seeds, (unsigned long long)sp->eval.seed);
-    if (sp->src->n_labelings < 1) return specl_error(SPECL_EINVAL, "claim %s needs a labelling (data.labels)", sp->id);
-    if (!strcmp(sp->id, "C09")) return c09_(sp, cb, ctx, c);
-    if (!strcmp(sp->id, "C10")) return c10_(sp, c);
-    if (!strcmp(sp->id, "C11")) return c11_(sp, cb, ctx, c);
-    if (!strcmp(sp->id, "C12")) return c12_(sp, c);
-    if (!strcmp(sp->id, "C15")) return c15_(sp, cb, ctx, c);
-    return specl_error(SPECL_EINVAL, "claim.id = %s: not an example claim", sp->id);
+    if (sp->src->n_labelings < 1) return specl_error(SPECL_EINVAL, "claim %s needs a labelling (data.labels)", a->def->id);
+    return check(sp, a, c);
 }
+
+static int c09w_(const specl_example_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return c09_(sp, a->cb, a->ctx, c); }
+static int c10w_(const specl_example_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return c10_(sp, c); }
+static int c11w_(const specl_example_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return c11_(sp, a->cb, a->ctx, c); }
+static int c12w_(const specl_example_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return c12_(sp, c); }
+static int c15w_(const specl_example_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return c15_(sp, a->cb, a->ctx, c); }
+
+int specl_claim_c09(const specl_claim_args *a, specl_claim *c) { return ex_run_(a, c, c09w_); }
+int specl_claim_c10(const specl_claim_args *a, specl_claim *c) { return ex_run_(a, c, c10w_); }
+int specl_claim_c11(const specl_claim_args *a, specl_claim *c) { return ex_run_(a, c, c11w_); }
+int specl_claim_c12(const specl_claim_args *a, specl_claim *c) { return ex_run_(a, c, c12w_); }
+int specl_claim_c15(const specl_claim_args *a, specl_claim *c) { return ex_run_(a, c, c15w_); }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "specl/experiments.h"
+#include "claims_int.h"
 #include "specl/theory.h"
 
 /* A clusters source with its graph and its partition into groups. */
@@ -277,30 +278,35 @@ static int c03_table_(const specl_graph_claim_spec *sp, specl_step_cb cb, void *
     return st;
 }
 
-int specl_claim_graph(const specl_graph_claim_spec *sp, specl_step_cb cb, void *ctx, specl_claim *c) {
-    memset(c, 0, sizeof *c);
-    snprintf(c->id, sizeof c->id, "%s", sp->id);
+/* The common part of the graph claims: the setting, then the claim's own check. */
+typedef int (*graph_check_)(const specl_graph_claim_spec *sp, const specl_claim_args *a, specl_claim *c);
+
+static int graph_run_(const specl_claim_args *a, specl_claim *c, graph_check_ check) {
+    const specl_graph_claim_spec *sp = a->graph;
+    if (!sp) return specl_error(SPECL_EINVAL, "claim %s: no graph spec", a->def->id);
     c->details = cJSON_CreateObject();
-    const char *srcs[] = { "C01", "Eq. 1-2, HaoChen 2021", "C02", "Prop. 4.1", "C03", "closed forms [I] (table part)",
-                           "C13", "Thm 3.6", "C14", "Thm 4.5", "C16", "Sec. 6 [I] (exact side)" };
-    for (int i = 0; i < 12; i += 2)
-        if (!strcmp(sp->id, srcs[i])) snprintf(c->source, sizeof c->source, "%s", srcs[i + 1]);
     const specl_clusters_params *p = &sp->data;
-    if (!strcmp(sp->id, "C13") || !strcmp(sp->id, "C14") || !strcmp(sp->id, "C16"))
+    if (!strcmp(a->def->id, "C13") || !strcmp(a->def->id, "C14") || !strcmp(a->def->id, "C16"))
         snprintf(c->setting, sizeof c->setting, "%d random clusters graphs from seed %llu: m in 2..6, 1-3 sub-clusters of 3-10 vertices, "
                  "alpha in [0, 0.3], conn in {0.02, 0.1, 0.5, 1}, equitable or random leakage%s; table class, k = m",
-                 sp->graphs, (unsigned long long)sp->eval.seed, strcmp(sp->id, "C16") ? ", lambda in {0.5, 1, 2, 5}" : ", equal masses, conn = 1");
+                 sp->graphs, (unsigned long long)sp->eval.seed, strcmp(a->def->id, "C16") ? ", lambda in {0.5, 1, 2, 5}" : ", equal masses, conn = 1");
     else
         snprintf(c->setting, sizeof c->setting, "clusters m=%d sub=%d size=%d alpha=%g conn=%g equitable=%d seed=%llu; table k=%d%s",
                  p->m, p->sub, p->size, p->alpha, p->conn, p->equitable, (unsigned long long)p->seed, sp->model.k,
-                 strcmp(sp->id, "C03") ? "" : "; trained with the run's [train] settings");
-    int st;
-    if (!strcmp(sp->id, "C01")) st = c01_(sp, c);
-    else if (!strcmp(sp->id, "C02")) st = c02_(sp, c);
-    else if (!strcmp(sp->id, "C03")) st = c03_table_(sp, cb, ctx, c);
-    else if (!strcmp(sp->id, "C13")) st = bounds_sweep_(sp, 0, c);
-    else if (!strcmp(sp->id, "C14")) st = bounds_sweep_(sp, 1, c);
-    else if (!strcmp(sp->id, "C16")) st = phi_sweep_(sp, c);
-    else st = specl_error(SPECL_EINVAL, "claim.id = %s: not a graph claim", sp->id);
-    return st;
+                 strcmp(a->def->id, "C03") ? "" : "; trained with the run's [train] settings");
+    return check(sp, a, c);
 }
+
+static int c01w_(const specl_graph_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return c01_(sp, c); }
+static int c02w_(const specl_graph_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return c02_(sp, c); }
+static int c03w_(const specl_graph_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return c03_table_(sp, a->cb, a->ctx, c); }
+static int c13w_(const specl_graph_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return bounds_sweep_(sp, 0, c); }
+static int c14w_(const specl_graph_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return bounds_sweep_(sp, 1, c); }
+static int c16w_(const specl_graph_claim_spec *sp, const specl_claim_args *a, specl_claim *c) { return phi_sweep_(sp, c); }
+
+int specl_claim_c01(const specl_claim_args *a, specl_claim *c) { return graph_run_(a, c, c01w_); }
+int specl_claim_c02(const specl_claim_args *a, specl_claim *c) { return graph_run_(a, c, c02w_); }
+int specl_claim_c03_table(const specl_claim_args *a, specl_claim *c) { return graph_run_(a, c, c03w_); }
+int specl_claim_c13(const specl_claim_args *a, specl_claim *c) { return graph_run_(a, c, c13w_); }
+int specl_claim_c14(const specl_claim_args *a, specl_claim *c) { return graph_run_(a, c, c14w_); }
+int specl_claim_c16_exact(const specl_claim_args *a, specl_claim *c) { return graph_run_(a, c, c16w_); }

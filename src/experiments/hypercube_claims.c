@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "specl/experiments.h"
+#include "claims_int.h"
 #include "specl/theory.h"
 
 #define MAXL 32
@@ -295,30 +296,37 @@ static int c07_(const specl_hc_claim_spec *sp, const specl_source *src, int s, s
     return st;
 }
 
-int specl_claim_hypercube(const specl_hc_claim_spec *sp, specl_step_cb cb, void *ctx, specl_claim *c) {
-    memset(c, 0, sizeof *c);
-    snprintf(c->id, sizeof c->id, "%s", sp->id);
+/* The common part of the hypercube claims: the source, the setting, then the claim's own check. */
+typedef int (*hc_check_)(const specl_hc_claim_spec *sp, const specl_source *src, int s, const specl_claim_args *a, specl_claim *c);
+
+static int hc_run_(const specl_claim_args *a, specl_claim *c, hc_check_ check) {
+    const specl_hc_claim_spec *sp = a->hc;
+    if (!sp) return specl_error(SPECL_EINVAL, "claim %s: no hypercube spec", a->def->id);
     c->details = cJSON_CreateObject();
     specl_source *src;
     int st = specl_hypercube_new(&sp->data, &src);
     if (st) return st;
     int s = sp->data.s;
-    const char *srcs[] = { "C03", "closed forms [I] (linear part)", "C04", "Thm 5.3 upper", "C05", "Thm 5.3 lower",
-                           "C06", "[I] linear, k != s", "C07", "Thm 5.6 upper", "C08", "Thm 5.6 lower" };
-    for (int i = 0; i < 12; i += 2)
-        if (!strcmp(sp->id, srcs[i])) snprintf(c->source, sizeof c->source, "%s", srcs[i + 1]);
     snprintf(c->setting, sizeof c->setting, "hypercube d=%d s=%d tau~U[%g,%g] labels=%s; class %s k=%s lambda=%s; %s lr=%g batch=%d steps=%ld%s; seed=%llu",
              sp->data.d, s, sp->data.tau_lo, sp->data.tau_hi, sp->data.labels, sp->model.cls, sp->ks, sp->lambdas,
              sp->train.opt.kind == SPECL_OPT_ADAM ? "adam" : "sgd", sp->train.opt.lr, sp->train.batch, sp->train.steps,
              sp->train.scale == SPECL_SCALE_BATCH ? " (batch x max(1, lambda))" : sp->train.scale == SPECL_SCALE_STEPS ? " (steps x max(1, lambda))" : "",
              (unsigned long long)sp->eval.seed);
-    if (!strcmp(sp->id, "C03")) st = c03_(sp, src, cb, ctx, c);
-    else if (!strcmp(sp->id, "C04")) st = c04_c06_(sp, src, s, 0, cb, ctx, c);
-    else if (!strcmp(sp->id, "C06")) st = c04_c06_(sp, src, s, 1, cb, ctx, c);
-    else if (!strcmp(sp->id, "C05")) st = lower_(sp, src, s, 0, c);
-    else if (!strcmp(sp->id, "C08")) st = lower_(sp, src, s, 1, c);
-    else if (!strcmp(sp->id, "C07")) st = c07_(sp, src, s, cb, ctx, c);
-    else st = specl_error(SPECL_EINVAL, "claim.id = %s: not a hypercube claim", sp->id);
+    st = check(sp, src, s, a, c);
     specl_source_free(src);
     return st;
 }
+
+static int c03w_(const specl_hc_claim_spec *sp, const specl_source *src, int s, const specl_claim_args *a, specl_claim *c) { return c03_(sp, src, a->cb, a->ctx, c); }
+static int c04w_(const specl_hc_claim_spec *sp, const specl_source *src, int s, const specl_claim_args *a, specl_claim *c) { return c04_c06_(sp, src, s, 0, a->cb, a->ctx, c); }
+static int c05w_(const specl_hc_claim_spec *sp, const specl_source *src, int s, const specl_claim_args *a, specl_claim *c) { return lower_(sp, src, s, 0, c); }
+static int c06w_(const specl_hc_claim_spec *sp, const specl_source *src, int s, const specl_claim_args *a, specl_claim *c) { return c04_c06_(sp, src, s, 1, a->cb, a->ctx, c); }
+static int c07w_(const specl_hc_claim_spec *sp, const specl_source *src, int s, const specl_claim_args *a, specl_claim *c) { return c07_(sp, src, s, a->cb, a->ctx, c); }
+static int c08w_(const specl_hc_claim_spec *sp, const specl_source *src, int s, const specl_claim_args *a, specl_claim *c) { return lower_(sp, src, s, 1, c); }
+
+int specl_claim_c03_linear(const specl_claim_args *a, specl_claim *c) { return hc_run_(a, c, c03w_); }
+int specl_claim_c04(const specl_claim_args *a, specl_claim *c) { return hc_run_(a, c, c04w_); }
+int specl_claim_c05(const specl_claim_args *a, specl_claim *c) { return hc_run_(a, c, c05w_); }
+int specl_claim_c06(const specl_claim_args *a, specl_claim *c) { return hc_run_(a, c, c06w_); }
+int specl_claim_c07(const specl_claim_args *a, specl_claim *c) { return hc_run_(a, c, c07w_); }
+int specl_claim_c08(const specl_claim_args *a, specl_claim *c) { return hc_run_(a, c, c08w_); }

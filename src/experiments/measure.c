@@ -1,5 +1,6 @@
 /* Measurements shared by `specl train`, `specl eval` and the claims: probes on fresh samples or
- * on an enumerated support, closed-form optima, and the results object of a run. */
+ * on an enumerated support, closed-form optima, the results object of a run, training curves.
+ * The claim record's JSON, its findings and its figure specs are in claim_record.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,54 +128,6 @@ int specl_evaluate(specl_model *m, const specl_source *src, const specl_eval_spe
     return st;
 }
 
-cJSON *specl_claim_to_json(const specl_claim *c) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", c->id);
-    cJSON_AddStringToObject(o, "source", c->source);
-    cJSON_AddStringToObject(o, "setting", c->setting);
-    cJSON_AddStringToObject(o, "predicted", c->predicted);
-    cJSON_AddStringToObject(o, "measured", c->measured);
-    cJSON_AddBoolToObject(o, "holds", c->holds);
-    if (c->details) cJSON_AddItemToObject(o, "details", c->details);
-    if (c->figures) cJSON_AddItemToObject(o, "figures", c->figures);
-    return o;
-}
-
-cJSON *specl_fig_new(specl_claim *c, const char *name, const char *title, const char *xlabel, const char *ylabel) {
-    if (!c->figures) c->figures = cJSON_CreateArray();
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "name", name);
-    cJSON_AddStringToObject(f, "title", title);
-    cJSON_AddStringToObject(f, "xlabel", xlabel);
-    cJSON_AddStringToObject(f, "ylabel", ylabel);
-    cJSON_AddArrayToObject(f, "series");
-    cJSON_AddItemToArray(c->figures, f);
-    return f;
-}
-
-void specl_fig_series(cJSON *fig, const char *label, const double *x, const double *y, int n, const char *style) {
-    cJSON *s = cJSON_CreateObject();
-    cJSON_AddStringToObject(s, "label", label);
-    cJSON_AddItemToObject(s, "x", cJSON_CreateDoubleArray(x, n));
-    cJSON_AddItemToObject(s, "y", cJSON_CreateDoubleArray(y, n));
-    cJSON_AddStringToObject(s, "style", style);
-    cJSON_AddItemToArray(cJSON_GetObjectItem(fig, "series"), s);
-}
-
-void specl_fig_hline(cJSON *fig, const char *label, double y) {
-    cJSON *h = cJSON_GetObjectItem(fig, "hlines");
-    if (!h) h = cJSON_AddArrayToObject(fig, "hlines");
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "label", label);
-    cJSON_AddNumberToObject(o, "y", y);
-    cJSON_AddItemToArray(h, o);
-}
-
-void specl_fig_log(cJSON *fig, int logx, int logy) {
-    cJSON_AddBoolToObject(fig, "logx", logx);
-    cJSON_AddBoolToObject(fig, "logy", logy);
-}
-
 int specl_train_fresh(const specl_source *src, const specl_model_spec *ms, const specl_train_spec *train, double lambda,
                       uint64_t seed, specl_step_cb cb, void *ctx, specl_model **out) {
     specl_train_spec ts, unscaled = *train;
@@ -222,16 +175,4 @@ void specl_curve_free(specl_curve *c) {
     free(c->loss);
     c->step = c->loss = NULL;
     c->n = c->cap = 0;
-}
-
-cJSON *specl_fig_heatmap(specl_claim *c, const char *name, const char *title, const char *xlabel, const char *ylabel,
-                         const double *x, int nx, const double *y, int ny, const double *z) {
-    cJSON *f = specl_fig_new(c, name, title, xlabel, ylabel);
-    cJSON_AddStringToObject(f, "kind", "heatmap");
-    cJSON *g = cJSON_AddObjectToObject(f, "grid");
-    cJSON_AddItemToObject(g, "x", cJSON_CreateDoubleArray(x, nx));
-    cJSON_AddItemToObject(g, "y", cJSON_CreateDoubleArray(y, ny));
-    cJSON *zz = cJSON_AddArrayToObject(g, "z");
-    for (int i = 0; i < ny; i++) cJSON_AddItemToArray(zz, cJSON_CreateDoubleArray(z + (size_t)i * nx, nx));
-    return f;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "specl/experiments.h"
+#include "claims_int.h"
 
 static double at3_(const specl_phim_result *r, const double *v, int a, int i, int j) {
     return v[((size_t)a * r->n_m + i) * r->n_lambda + j];
@@ -85,18 +86,20 @@ static void figure_(const specl_phim_spec *s, const specl_phim_result *r, specl_
     specl_fig_log(fig, 1, 0);
 }
 
-int specl_claim_phim(const specl_phim_spec *s, const char *id, double tol, specl_claim *out) {
-    memset(out, 0, sizeof *out);
+/* C16 (estimator side) and C17: run the procedure, then the claim's check of the table. */
+static int phim_claim_(const specl_claim_args *args, specl_claim *out) {
+    const specl_phim_spec *s = args->phim;
+    const char *id = args->def->id;
+    double tol = args->tol;
+    if (!s) return specl_error(SPECL_EINVAL, "claim %s: no phim spec", id);
     specl_phim_result r;
     int st = specl_phim_run(s, &r);
     if (st) return st;
-    snprintf(out->id, sizeof out->id, "%s", id);
     out->details = cJSON_CreateObject();
     cJSON_AddItemToObject(out->details, "phim", specl_phim_to_json(s, &r));
     char list[256] = "", *p = list;
     for (int i = 0; i < s->n_m; i++) p += snprintf(p, sizeof list - (size_t)(p - list), "%s%d", i ? "," : "", s->ms[i]);
     if (!strcmp(id, "C16")) {
-        snprintf(out->source, sizeof out->source, "Sec. 6 procedure (estimator side)");
         double worst = 0;
         int compared = 0, ok = 1;
         char meas[512] = "";
@@ -122,7 +125,6 @@ int specl_claim_phim(const specl_phim_spec *s, const char *id, double tol, specl
         /* one figure per experiment file: the synthetic sources, and images */
         figure_(s, &r, out, strcmp(s->test_src->kind, "images") ? "c16-phim-estimator" : "c16-phim-estimator-images");
     } else {
-        snprintf(out->source, sizeof out->source, "Table 1 pattern (Sec. 6)");
         int ok = 1;
         char meas[512] = "";
         size_t off = 0;
@@ -148,3 +150,6 @@ int specl_claim_phim(const specl_phim_spec *s, const char *id, double tol, specl
     specl_phim_result_free(&r);
     return SPECL_OK;
 }
+
+int specl_claim_c16_estimator(const specl_claim_args *a, specl_claim *c) { return phim_claim_(a, c); }
+int specl_claim_c17(const specl_claim_args *a, specl_claim *c) { return phim_claim_(a, c); }

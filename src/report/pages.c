@@ -5,6 +5,8 @@
  * results.json), so it opens from a laptop, a tarball or a CI artifact alike. Every text of a
  * record is escaped; nothing is typed by hand except the headings. A figure that could not be
  * drawn is named with the reason in place of its picture, so a failure is never silent. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report_int.h"
@@ -26,6 +28,21 @@ static const char CSS_[] =
     "figcaption{color:#59636e;font-size:.9rem}.figerr{color:#a40e26}\n"
     "pre{background:#f6f8fa;padding:.6rem;overflow:auto;font-size:.85rem;white-space:pre-wrap}\n"
     "details{margin:.6rem 0}summary{cursor:pointer}footer{margin-top:3rem;color:#59636e;font-size:.9rem}\n";
+
+/* One finding as text: "rate 27/30 = 0.9 (95% CI 0.74-0.97, Wilson)" or "mean 0.31 over 30 (95% CI 0.29-0.33, t)". */
+static void finding_text_(char *buf, size_t n, const cJSON *f) {
+    const cJSON *ci = cJSON_GetObjectItemCaseSensitive(f, "ci95");
+    double lo = NAN, hi = NAN;
+    if (cJSON_GetArraySize(ci) == 2) { lo = cJSON_GetArrayItem(ci, 0)->valuedouble; hi = cJSON_GetArrayItem(ci, 1)->valuedouble; }
+    const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(f, "count"), *nn = cJSON_GetObjectItemCaseSensitive(f, "n");
+    const cJSON *mean = cJSON_GetObjectItemCaseSensitive(f, "mean");
+    if (cJSON_IsNumber(cnt))
+        snprintf(buf, n, "%d of %d = %.3g (95%% CI %.3g to %.3g, Wilson)", cnt->valueint, nn ? nn->valueint : 0,
+                 nn && nn->valueint ? (double)cnt->valueint / nn->valueint : 0.0, lo, hi);
+    else if (cJSON_IsNumber(mean))
+        snprintf(buf, n, "mean %.4g over %d (95%% CI %.4g to %.4g, t)", mean->valuedouble, nn ? nn->valueint : 0, lo, hi);
+    else snprintf(buf, n, "no value");
+}
 
 static int holds_(const cJSON *claim) { return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(claim, "holds")); }
 
@@ -85,6 +102,27 @@ char *specl_rep_markdown(const cJSON *results, const specl_rep_fig *figs, int n_
             specl_rep_puts(&b, " ");
         }
         specl_rep_puts(&b, "|\n");
+    }
+    int nf = 0;
+    cJSON_ArrayForEach(c, claims) nf += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c, "findings"));
+    if (nf) {
+        specl_rep_puts(&b, "\n## Findings\n\nMeasured, not predicted: they never decide holds.\n\n| claim | finding | measured | statement |\n|---|---|---|---|\n");
+        cJSON_ArrayForEach(c, claims) {
+            const cJSON *f;
+            cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(c, "findings")) {
+                char t[256];
+                finding_text_(t, sizeof t, f);
+                specl_rep_puts(&b, "| ");
+                specl_rep_md(&b, specl_rep_str(c, "id"));
+                specl_rep_puts(&b, " | ");
+                specl_rep_md(&b, specl_rep_str(f, "name"));
+                specl_rep_puts(&b, " | ");
+                specl_rep_md(&b, t);
+                specl_rep_puts(&b, " | ");
+                specl_rep_md(&b, specl_rep_str(f, "statement"));
+                specl_rep_puts(&b, " |\n");
+            }
+        }
     }
     md_figures_(&b, claims, figs, n_figs);
     return specl_rep_take(&b, st);
@@ -178,13 +216,31 @@ static void html_claim_(specl_rep_buf *b, const cJSON *c, int i, const specl_rep
     specl_rep_puts(b, " <span class=\"src\">");
     specl_rep_html(b, specl_rep_str(c, "source"));
     specl_rep_printf(b, "</span> <span class=\"badge %s\">%s</span></h2>\n<dl>\n", h ? "hold" : "fail", h ? "&#10003; holds" : "&#10007; fails");
-    static const char *const keys[] = { "setting", "predicted", "measured" };
-    for (int k = 0; k < 3; k++) {
+    static const char *const keys[] = { "statement", "setting", "predicted", "measured", "file" };
+    for (int k = 0; k < 5; k++) {
+        if (!*specl_rep_str(c, keys[k])) continue;
         specl_rep_printf(b, "<dt>%s</dt><dd>", keys[k]);
         specl_rep_html(b, specl_rep_str(c, keys[k]));
         specl_rep_puts(b, "</dd>\n");
     }
     specl_rep_puts(b, "</dl>\n");
+    const cJSON *fs = cJSON_GetObjectItemCaseSensitive(c, "findings"), *f;
+    if (cJSON_GetArraySize(fs) > 0) {
+        specl_rep_puts(b, "<table class=\"findings\">\n<caption>Findings: measured, not predicted; they never decide holds</caption>\n"
+                          "<thead><tr><th>finding</th><th>measured</th><th>statement</th></tr></thead>\n<tbody>\n");
+        cJSON_ArrayForEach(f, fs) {
+            char t[256];
+            finding_text_(t, sizeof t, f);
+            specl_rep_puts(b, "<tr><td>");
+            specl_rep_html(b, specl_rep_str(f, "name"));
+            specl_rep_puts(b, "</td><td>");
+            specl_rep_html(b, t);
+            specl_rep_puts(b, "</td><td>");
+            specl_rep_html(b, specl_rep_str(f, "statement"));
+            specl_rep_puts(b, "</td></tr>\n");
+        }
+        specl_rep_puts(b, "</tbody>\n</table>\n");
+    }
     for (int k = 0; k < nf; k++)
         if (figs[k].claim == i) html_figure_(b, &figs[k]);
     const cJSON *det = cJSON_GetObjectItemCaseSensitive(c, "details");
