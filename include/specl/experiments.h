@@ -273,6 +273,8 @@ const specl_claim_def *specl_claim_defs(int *n);
 /* The row of (id, part); part "" matches a claim with a single row. SPECL_EINVAL (naming the
  * parts that exist) when there is none. */
 int specl_claim_find(const char *id, const char *part, const specl_claim_def **def);
+/* Is control "none" or one of the row's negative controls? SPECL_EINVAL naming them if not. */
+int specl_claim_check_control(const specl_claim_def *def, const char *control);
 /* Check a->control against the row, fill out's id, source and statement from it, run it. */
 int specl_claim_run(const specl_claim_args *a, specl_claim *out);
 

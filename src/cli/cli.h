@@ -7,6 +7,7 @@ int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_embed(int argc, char **argv);
 int cli_reproduce(int argc, char **argv);
+int cli_claims(int argc, char **argv);      /* the registry of claims as Markdown or JSON */
 int cli_theory(int argc, char **argv);
 int cli_phim(int argc, char **argv);
 

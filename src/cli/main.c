@@ -35,6 +35,10 @@ static const char *usage_ =
     "        figures in DIR/fig/ (.svg with its gnuplot .gp and data .csv). --quick: a quarter of\n"
     "        the steps, at most 3 seeds, 40 random graphs, lambda <= 1 (claims that need the full\n"
     "        budget may not hold there); --set applies after the file and --quick\n"
+    "        --set claim.control=NAME runs a claim's negative control (its check must then fail)\n"
+    "  claims [--json]\n"
+    "        the registry of claims: id, part, paper source, the statement that decides holds, the\n"
+    "        file implementing it and its negative control, as a Markdown table (or JSON)\n"
     "  theory -c CONFIG [--set ...] | --graph W.mtx [--partition P] [--features X.npy]\n"
     "         [--k K] [--lambda L] [--method auto|dense|arpack] [--eigvecs OUT.npy] [--json]\n"
     "        the paper's exact quantities on a finite positive-pair graph: Laplacian spectrum with\n"
@@ -73,8 +77,9 @@ static int command_(int argc, char **argv) {
     if (!strcmp(cmd, "embed")) return cli_embed(argc - 1, argv + 1);
     if (!strcmp(cmd, "reproduce")) return cli_reproduce(argc - 1, argv + 1);
     if (!strcmp(cmd, "theory")) return cli_theory(argc - 1, argv + 1);
+    if (!strcmp(cmd, "claims")) return cli_claims(argc - 1, argv + 1);
     if (!strcmp(cmd, "phim")) return cli_phim(argc - 1, argv + 1);
-    fprintf(stderr, "specl: unknown command '%s' (expected train, eval, embed, reproduce, theory, phim, --help, --version)\n", cmd);
+    fprintf(stderr, "specl: unknown command '%s' (expected train, eval, embed, reproduce, claims, theory, phim, --help, --version)\n", cmd);
     return 2;
 }
 

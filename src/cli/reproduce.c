@@ -159,6 +159,11 @@ static int run_one_(const char *path, const cli_args *a, int quick, const char *
     for (int i = 0; i < a->n_sets && !st; i++) st = specl_config_set(&c, a->sets[i]);
     /* a --set of claim.id or claim.part picks another row */
     if (!st) st = specl_claim_find(specl_config_str(&c, "claim.id"), part_(&c), &def);
+    if (!st && (st = specl_claim_check_control(def, specl_config_str(&c, "claim.control")))) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", specl_error_detail());
+        specl_error(st, "%s: %s", path, why);
+    }
     if (st) { specl_config_free(&c); return st; }   /* st (a bad --set): reported once by rank 0 */
     phim = def->kind == SPECL_CLAIM_PHIM;
     cli_apply_threads(&c);
@@ -371,5 +376,50 @@ int cli_reproduce(int argc, char **argv) {
     if (st) return cli_fail("reproduce", st);
     printf("specl reproduce: %d of %d claims hold; results in %s/results.json, report in %s/index.html and %s/report.md\n",
            n_hold, total, a.out, a.out, a.out);
+    return 0;
+}
+
+/* `specl claims [--json]`: the registry, one row per claim part (the README's claims table). */
+int cli_claims(int argc, char **argv) {
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else { fprintf(stderr, "specl claims: unknown argument '%s' (expected --json)\n", argv[i]); return 2; }
+    }
+    int n;
+    const specl_claim_def *d = specl_claim_defs(&n);
+    if (json) {
+        cJSON *a = cJSON_CreateArray();
+        for (int i = 0; i < n; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "id", d[i].id);
+            cJSON_AddStringToObject(o, "part", d[i].part);
+            cJSON_AddStringToObject(o, "source", d[i].source);
+            cJSON_AddStringToObject(o, "statement", d[i].statement);
+            cJSON_AddStringToObject(o, "file", d[i].file);
+            cJSON_AddStringToObject(o, "controls", d[i].controls);
+            cJSON_AddStringToObject(o, "negative_control", d[i].negative);
+            cJSON_AddItemToArray(a, o);
+        }
+        char *t = cJSON_Print(a);
+        cJSON_Delete(a);
+        if (!t) return cli_fail("claims", SPECL_ENOMEM);
+        puts(t);
+        free(t);
+        return 0;
+    }
+    puts("| id | part | paper | what decides holds | implemented in | negative control (must fail) |\n|---|---|---|---|---|---|");
+    for (int i = 0; i < n; i++) {
+        const char *cells[6] = { d[i].id, d[i].part, d[i].source, d[i].statement, d[i].file, d[i].negative };
+        for (int k = 0; k < 6; k++) {
+            fputs(k == 4 ? "| `" : "| ", stdout);
+            for (const char *t = cells[k]; *t; t++) {   /* a | inside a cell would end it */
+                if (*t == '|') putchar('\\');
+                putchar(*t);
+            }
+            fputs(k == 4 ? "` " : " ", stdout);
+        }
+        puts("|");
+    }
     return 0;
 }

@@ -123,13 +123,18 @@ static int listed_(const char *list, const char *name) {
     return 0;
 }
 
+int specl_claim_check_control(const specl_claim_def *d, const char *ctl) {
+    if (!strcmp(ctl, "none") || listed_(d->controls, ctl)) return SPECL_OK;
+    return specl_error(SPECL_EINVAL, "claim.control = %s: claim %s%s%s accepts %s%s", ctl, d->id, *d->part ? " " : "", d->part,
+                       *d->controls ? "none or " : "only none", d->controls);
+}
+
 int specl_claim_run(const specl_claim_args *a, specl_claim *out) {
     memset(out, 0, sizeof *out);
     const specl_claim_def *d = a->def;
     const char *ctl = a->control ? a->control : "none";
-    if (strcmp(ctl, "none") && !listed_(d->controls, ctl))
-        return specl_error(SPECL_EINVAL, "claim.control = %s: claim %s%s%s accepts %s%s", ctl, d->id, *d->part ? " " : "", d->part,
-                           *d->controls ? "none or " : "only none", d->controls);
+    int cs = specl_claim_check_control(d, ctl);
+    if (cs) return cs;
     snprintf(out->id, sizeof out->id, "%s", d->id);
     snprintf(out->source, sizeof out->source, "%s", d->source);
     snprintf(out->statement, sizeof out->statement, "%s", d->statement);
