@@ -268,8 +268,9 @@ static int c13_(const specl_graph_claim_spec *sp, int control, specl_claim *c) {
                 tighter += bl < bt * (1 - 1e-9);
                 beta_gt += blin > btab * (1 + 1e-9);
             }
-            if (!s1) { add_num_or_null_(row, "bound_table", bt); add_num_or_null_(row, "bound_linear", bl); }
-            else cJSON_AddStringToObject(row, "not_applicable", isnan(btab) ? "a group has no internal edge (beta undefined)" : why1);
+            add_num_or_null_(row, "bound", s1 ? NAN : bt);   /* the table class's bound (null: not applicable) */
+            add_num_or_null_(row, "bound_linear", s1 ? NAN : bl);
+            if (s1) cJSON_AddStringToObject(row, "not_applicable", isnan(btab) ? "a group has no internal edge (beta undefined)" : why1);
         }
         row_params_(row, &w);
         cJSON_AddNumberToObject(row, "alpha", alpha);
