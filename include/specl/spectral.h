@@ -56,6 +56,9 @@ int specl_phi_table(const specl_spectrum *s, int m, double *phi);
  * of (Σ_Δ, Σ), Σ = Σ_x p(x) x xᵀ, Σ_Δ = E_pos (x − x⁺)(x − x⁺)ᵀ. Directions with Σu = 0 (uᵀx = 0 on the
  * whole support) are dropped; SPECL_ELINALG if Σ has rank < m. */
 int specl_phi_linear(const specl_graph *g, const double *x, int d, int m, double *phi);
+/* Σ (d,d) = Σ_x p(x) X_x X_xᵀ and Σ_Δ (d,d) = E_pos (X_x − X_x⁺)(X_x − X_x⁺)ᵀ = 2Xᵀ(D − W)X/total of the
+ * vertex features X (n, d) (both full, symmetric). */
+int specl_graph_linear_moments(const specl_graph *g, const double *x, int d, double *sigma, double *sigma_delta);
 /* The same from given moments Σ (d,d) = E[xxᵀ] and Σ_Δ (d,d) = E_pos (x − x⁺)(x − x⁺)ᵀ (inputs kept), for
  * each of n_m values ms[i] at once (one eigenproblem): phi[i] = (1/m) Σ_{j≤m} e_j. */
 int specl_phi_linear_moments(int d, const double *sigma, const double *sigma_delta, int n_m, const int *ms,

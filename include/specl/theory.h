@@ -35,6 +35,50 @@ int specl_table_optimum(const specl_source *src, int k, double lambda, double *l
 /* The closed-form minimizer as a `table` model (graph sources only). */
 int specl_table_minimizer(const specl_source *src, int k, double lambda, int max_n, specl_model **out);
 
+/* ---- functions on the vertices of a finite graph (theory/graph_class.c) ----
+ * The linear class f(x) = U X_x over vertex features X (n, d): the generalized eigenpairs of
+ * (Σ_Δ, Σ) on range(Σ) (e (r) ascending, clamped ≥ 0; v (d, r) row-major with vᵀΣv = I_r,
+ * vᵀΣ_Δv = diag(e)), so f_j = v_jᵀX are orthonormal under p_data with quadratic forms e_j. */
+typedef struct specl_glin { int d, r; double *e, *v; } specl_glin;
+int specl_glin_spectrum(const specl_graph *g, const double *x, int d, specl_glin *out);
+void specl_glin_free(specl_glin *s);
+/* The class's minimizer of L_λ at k: U (k, d) with rows √c_j v_jᵀ, c_j = max(0, 1 − e_j/(2λ))
+ * (zero rows beyond r), and *loss (may be NULL) = Σ_{j≤k} λ(1 − c_j²). */
+int specl_glin_minimizer(const specl_glin *s, int k, double lambda, double *u, double *loss);
+/* f (n, k) = X Uᵀ. */
+void specl_glin_apply(int64_t n, int d, const double *x, int k, const double *u, double *f);
+/* L_λ of f (n, k) given on the vertices, from its definition: Σ_xy W_xy ‖f_x − f_y‖²/total +
+ * λ‖Σ_x p(x) f_x f_xᵀ − I‖²_F (NAN if out of memory). */
+double specl_graph_loss_direct(const specl_graph *g, int k, const double *f, double lambda);
+/* The 2021 spectral contrastive loss of f (n, k) by enumerating all n² ordered pairs (n ≤ 20000):
+ * −2 Σ w_xx' f(x)ᵀf(x') + Σ p(x)p(x')(f(x)ᵀf(x'))², w = W/total, p its row sums. */
+int specl_graph_spectral2021_direct(const specl_graph *g, int k, const double *f, double *loss);
+/* min_W E‖W f(x) − e_part(x)‖² of f (n, k) over the vertices (p_data weights), in double. */
+int specl_graph_probe_error(const specl_graph *g, int k, const double *f, const int32_t *part, int m, double *error);
+
+/* ---- Thm 4.5 at k = m with every quantity computed exactly (theory/thm45.c, derivations there) ----
+ * applies = 0 with a reason when the theorem says nothing (φ not below λ by a relative margin,
+ * fewer than m functions in the class, a given f_eig outside the class). */
+typedef struct specl_thm45 {
+    int applies;
+    char reason[200];
+    double zeta, b, phi, phi_tilde, r_out, eps, bound;   /* r_out: ε/(1 + √(φ/λ)) */
+} specl_thm45;
+/* Table class: f_eig = the bottom m eigenfunctions v_i/√p; s holds ≥ m + 1 eigenpairs (or all n). */
+int specl_thm45_table(const specl_graph *g, const specl_spectrum *s, const int32_t *part, int m, double lambda,
+                      specl_thm45 *out);
+/* Linear class over x (n, d) with spectrum s: f_eig = feig (n, m) on the vertices (must be
+ * orthonormal linear functions of x, else not applicable), or NULL for the bottom m generalized
+ * eigenfunctions v_jᵀX. */
+int specl_thm45_linear(const specl_graph *g, const specl_glin *s, const double *x, const int32_t *part, int m,
+                       const double *feig, double lambda, specl_thm45 *out);
+/* r of Assumption 4.3 (see thm45.c): the largest squared distance to span(f_eig) of a unit g of
+ * the class with quadratic form ≤ φ̃, over a basis with quadratic forms e (r ascending).
+ * _bottom: f_eig = the first m basis functions (closed form). The other: f_eig with coordinates
+ * q (r, m) (orthonormal columns), by the dual min_μ λ_max(I − qqᵀ − μ diag(e)) + μφ̃ (an upper bound). */
+double specl_thm45_outside_bottom(const double *e, int r, int m, double phi_tilde);
+int specl_thm45_outside(int r, const double *e, const double *q, int m, double phi_tilde, double *out);
+
 /* ---- explicit constructions (functions that return models) ---- */
 /* Thm 5.3 lower bound (hypercube, table class, k ≤ 2^{d−1}): f(x)_j = √k when the sign pattern
  * of x_{2:d}, mapped to k groups of equal mass (pattern mod k), is j. Ignores x_1. */

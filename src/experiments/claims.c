@@ -65,12 +65,14 @@ static const specl_claim_def defs_[] = {
       "error is >= 1/2 for an interior patch bit", EX, "end-bit", "claim.control=end-bit (an end patch bit as the label)",
       specl_claim_c12 },
     { "C13", "", SPECL_CLAIM_GRAPH, "Thm 3.6",
-      "on random clustered graphs, for the table class and the linear class on vertex features, with alpha and beta_F computed "
-      "exactly for each class, the class's minimizer has error <= (alpha/beta_F) P_max/(P_min - alpha) wherever lambda > alpha/P_min",
+      "on random clustered graphs, for the table class and the linear class on vertex features (group indicators + distractors), "
+      "with alpha and beta_F computed exactly for each class, the class's minimizer has error <= (alpha/beta_F) P_max/(P_min - alpha) "
+      "wherever lambda > alpha/P_min",
       GR, "random-f", "claim.control=random-f (a random f of the class in place of its minimizer)", specl_claim_c13 },
     { "C14", "", SPECL_CLAIM_GRAPH, "Thm 4.5",
-      "the linear class on vertex features (its minimizer is not the bottom eigenspace), with zeta, B, phi, phi~, eps computed "
-      "exactly for the class: error <= 2 zeta + 4 B^2 k eps + 16 B^2 k phi/lambda; not-applicable cases counted with their reason",
+      "the linear class on vertex features (its minimizer is not the bottom eigenspace of the graph), with zeta, B, phi, phi~, eps "
+      "computed exactly for the class, for f_eig = its bottom-m generalized eigenfunctions and f_eig = the scaled group indicators: "
+      "error <= 2 zeta + 4 B^2 k eps + 16 B^2 k phi/lambda; not-applicable cases counted with their reason",
       GR, "random-f", "claim.control=random-f (a random f of the class in place of its minimizer)", specl_claim_c14 },
     { "C15", "", SPECL_CLAIM_EXAMPLE, "Fig. 3",
       "centred 2x2 grid, linear, scalar +-1 labels: k = 2 gives axis errors <= 1e-3 and the one-corner error 0.5 +- 0.02; k = 1 "

@@ -1,19 +1,12 @@
 /* What `specl theory` and the graph claims measure on a finite positive-pair graph: spectrum,
  * α, β, P_min/P_max, φ_m, the closed-form table minimizer's probe error, and the bounds of
  * Thm 3.6 and Thm 4.5 with every quantity computed.
- *
- * Thm 4.5 on a graph (table class, k = m): f_eig = the bottom-m eigenfunctions v_i/√p, which
- * satisfy E f fᵀ = I; φ = Σ_{i≤m} 2ν_i (Assumption 4.2 sums over the m functions); the best head
- * is W* = E[y f_eigᵀ], so ζ = 1 − ‖W*‖²_F and B = ‖W*‖_F (Assumption 4.4); φ̃ is the smallest
- * value the theorem allows, φ/(1 − √(φ/λ)) (0 when φ = 0; no bound when φ ≥ λ). For
- * Assumption 4.3, a unit-norm g with quadratic form 2g̃ᵀLg̃ ≤ φ̃ has at most
- * r = (φ̃ − 2ν_1)/(2ν_{m+1} − 2ν_1) (clamped to [0, 1]) of its mass outside span(f_eig): put the
- * mass on ν_1 and ν_{m+1}, the cheapest directions inside and outside. The proof applies the
- * assumption to f̂_i with E f̂_i² ≤ 1 + √(φ/λ), so ε = r·(1 + √(φ/λ)). */
+ * Thm 4.5 at k = m (table class) is computed by src/theory/thm45.c (specl_thm45_table). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "specl/experiments.h"
+#include "specl/theory.h"
 
 int specl_graph_minimizer_error(const specl_graph *g, const specl_spectrum *s, int k, double lambda,
                                 const int32_t *part, int m, double *error) {
@@ -40,33 +33,19 @@ int specl_graph_minimizer_error(const specl_graph *g, const specl_spectrum *s, i
     return st;
 }
 
-/* Thm 4.5's quantities and bound at k = m into obj; 0 or a status. */
+/* Thm 4.5's quantities and bound at k = m into obj (the maths: src/theory/thm45.c). */
 static int thm45_(const specl_graph *g, const specl_spectrum *s, const int32_t *part, int m, double lambda, cJSON *obj) {
-    double phi = 0, b2 = 0;
-    for (int i = 0; i < m; i++) phi += 2.0 * s->nu[i];
-    double *ws = calloc((size_t)m * m, sizeof(double));   /* W*_{c,i} = Σ_{x∈S_c} √p_x v_i(x) */
-    if (!ws) return SPECL_ENOMEM;
-    for (int64_t x = 0; x < g->n; x++)
-        for (int i = 0; i < m; i++) ws[part[x] * m + i] += sqrt(g->deg[x] / g->total) * s->vec[(size_t)x * s->k + i];
-    for (int i = 0; i < m * m; i++) b2 += ws[i] * ws[i];
-    free(ws);
-    double zeta = fmax(0.0, 1.0 - b2), b = sqrt(b2);
-    cJSON_AddNumberToObject(obj, "zeta", zeta);
-    cJSON_AddNumberToObject(obj, "B", b);
-    cJSON_AddNumberToObject(obj, "phi", phi);
-    if (phi >= lambda) { cJSON_AddStringToObject(obj, "note", "no phi_tilde satisfies phi <= phi_tilde(1 - sqrt(phi/lambda)) when phi >= lambda"); return SPECL_OK; }
-    double pt = phi > 0 ? phi / (1.0 - sqrt(phi / lambda)) : 0.0;
-    /* with m = n the eigenfunctions span every function: nothing lies outside, r = 0 */
-    double lo = 2.0 * s->nu[0], hi = m < s->k ? 2.0 * s->nu[m] : INFINITY;
-    double r = isinf(hi) ? 0.0 : hi > lo ? (pt - lo) / (hi - lo) : (pt >= lo ? 1.0 : 0.0);
-    r = fmin(1.0, fmax(0.0, r));
-    double eps = r * (1.0 + sqrt(phi / lambda)), bound;
-    cJSON_AddNumberToObject(obj, "phi_tilde", pt);
-    cJSON_AddNumberToObject(obj, "eps", eps);
-    int st = specl_bound_thm45(zeta, b, m, eps, phi, pt, lambda, &bound);
-    if (st == SPECL_OK) cJSON_AddNumberToObject(obj, "bound", bound);
-    else { cJSON_AddNullToObject(obj, "bound"); cJSON_AddStringToObject(obj, "note", specl_error_detail()); }
-    return st == SPECL_EUNSUPPORTED ? SPECL_OK : st;
+    specl_thm45 t;
+    int st = specl_thm45_table(g, s, part, m, lambda, &t);
+    if (st) return st;
+    cJSON_AddNumberToObject(obj, "zeta", t.zeta);
+    cJSON_AddNumberToObject(obj, "B", t.b);
+    cJSON_AddNumberToObject(obj, "phi", t.phi);
+    if (!t.applies) { cJSON_AddNullToObject(obj, "bound"); cJSON_AddStringToObject(obj, "note", t.reason); return SPECL_OK; }
+    cJSON_AddNumberToObject(obj, "phi_tilde", t.phi_tilde);
+    cJSON_AddNumberToObject(obj, "eps", t.eps);
+    cJSON_AddNumberToObject(obj, "bound", t.bound);
+    return SPECL_OK;
 }
 
 static cJSON *numbers_(const double *v, int n) {

@@ -425,6 +425,12 @@ int specl_phi_linear_moments(int d, const double *sigma, const double *sigma_del
     return st;
 }
 
+int specl_graph_linear_moments(const specl_graph *g, const double *x, int d, double *sigma, double *sigma_delta) {
+    if (!g) return specl_error(SPECL_EINVAL, "linear moments: no graph");
+    int st = check_features_(x, g->n, d);
+    return st ? st : linear_moments_(g, x, d, sigma, sigma_delta);
+}
+
 int specl_phi_linear(const specl_graph *g, const double *x, int d, int m, double *phi) {
     if (!g) return specl_error(SPECL_EINVAL, "phi_linear: no graph");
     int st = check_features_(x, g->n, d);
