@@ -196,9 +196,6 @@ int specl_checkpoint_load(const char *dir, const specl_train_spec *ts, int max_n
  * *exact is set to 1 or 0 accordingly. */
 int specl_population_loss(specl_model *m, const specl_source *src, double lambda, long n_mc,
                           specl_rng *rng, double *loss, int *exact);
-/* HaoChen et al. 2021's population loss −2 E_pos f(x)ᵀf(x⁺) + E_{x,x'}(f(x)ᵀf(x'))² (no clip), exactly,
- * for a table model on a finite support (claim C01: it equals L_1(f) − k). */
-int specl_population_spectral(specl_model *m, const specl_source *src, double *loss);
 /* E[f fᵀ] (k,k) by enumeration of a finite support (table-like models). */
 int specl_population_cov_support(specl_model *m, const specl_source *src, double *cov);
 

@@ -106,19 +106,6 @@ static int table_exact_(specl_model *m, const specl_source *src, double lambda, 
     return st;
 }
 
-int specl_population_spectral(specl_model *m, const specl_source *src, double *loss) {
-    if (!specl_model_is_table(m) || src->n_support <= 0)
-        return specl_error(SPECL_EUNSUPPORTED, "the exact 2021 loss needs a table model on a finite support");
-    int k = m->k;
-    double *cov = malloc(sizeof(double) * k * k), align, cross, msq = 0;
-    if (!cov) return SPECL_ENOMEM;
-    int st = table_terms_(m, src, &align, &cross, cov);
-    for (int a = 0; a < k * k; a++) msq += cov[a] * cov[a];   /* E_{x,x'}(f(x)ᵀf(x'))² = ‖E ffᵀ‖²_F */
-    free(cov);
-    *loss = -2.0 * cross + msq;
-    return st;
-}
-
 /* The unbiased estimator of L_λ over all N = n_mc fresh pairs at once (not per batch): with
  * G = Σ_i f(x_i) f(x_i)ᵀ accumulated in double, R̂ = (‖G‖²_F − Σ‖f_i‖⁴)/(N(N−1)) − 2Σ‖f_i‖²/N + k, whose
  * variance falls like 1/N rather than 1/(batch·√batches). */
