@@ -94,15 +94,15 @@ PY
 cat "$T/static"
 
 # Every script reruns on its own inside fig/ (relative paths), here into a copy of fig/.
-if [ -d "$R/fig" ]; then
+# C13 draws figures, so a report without any is a failure, not a case that vanishes.
+if ls "$R"/fig/*.gp >/dev/null 2>&1; then
   cp -r "$R/fig" "$T/figcopy"; ok=1
   for gp in "$T"/figcopy/*.gp; do
-    [ -e "$gp" ] || continue
     n=$(basename "$gp" .gp); rm -f "$T/figcopy/$n.svg"
     (cd "$T/figcopy" && gnuplot "$n.gp" >/dev/null 2>&1) && grep -q '</svg>' "$T/figcopy/$n.svg" || { ok=0; fail report_gp_rerun "$n.gp does not redraw $n.svg"; }
   done
   [ $ok = 1 ] && pass report_gp_rerun
-fi
+else fail report_gp_rerun "no fig/*.gp in the report"; fi
 
 # ---- Browser check: Chromium renders index.html headless (scripts/setup-deps.sh installs chromium).
 # index.html has no JavaScript (src/report/pages.c) and stays so: the check runs in a wrapper page in
