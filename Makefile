@@ -2,9 +2,11 @@
 # installed by scripts/setup-deps.sh (run first by `make test` and `make reproduce`).
 #
 #   make              build build/specl and build/libspecl.a
-#   make test         install deps, build, run unit + CLI tests (ends with "N passed, N failed")
+#   make test         install deps, build, run unit + CLI tests (ends with "N passed, N failed, N skipped";
+#                     under CI=true a skip counts as a failure)
 #   make reproduce    install deps, build, run every claim into runs/reproduce/
-#   make test-asan    the test suite under -fsanitize=address,undefined
+#   make test-asan    the test suite under -fsanitize=address,undefined (SPECL_TEST_QUICK=1: the slow cases
+#                     print a NOTE and run in make test only)
 #   make fuzz         install clang, build the libFuzzer targets of tests/fuzz/ into build-fuzz/ and
 #                     run each for FUZZ_SECONDS (see tests/fuzz/README.md)
 #   make bench        install PyTorch (bench-deps), build bench/bench_specl.c into $(BUILD)/bench/, run

@@ -7,7 +7,9 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libarpack2-dev libinih-dev libcjson-dev
       zlib1g-dev python3 python3-numpy python3-scipy gnuplot-nox dataset-fashion-mnist
-      libopenmpi-dev openmpi-bin)   # MPI: data-parallel `mpirun -np P specl train` (docs/mpi.md)
+      libopenmpi-dev openmpi-bin    # MPI: data-parallel `mpirun -np P specl train` (docs/mpi.md)
+      valgrind                      # tests/cli/test_valgrind.sh
+      chromium)                     # tests/cli/test_report.sh renders index.html headless
 if [ "${SPECL_FUZZ:-0}" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
 if [ "${SPECL_BENCH:-0}" = 1 ]; then pkgs+=(python3-torch); fi
 missing=()

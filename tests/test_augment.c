@@ -772,9 +772,7 @@ TEST(source_errors) {
 /* The Debian package's test split, when installed: 10000 images, 10 classes, d = 784. */
 TEST(fashion_mnist_source) {
     if (access(SPECL_FASHION_MNIST_DIR, R_OK) != 0) {
-        printf("  note: %s not present (apt-get install dataset-fashion-mnist); real-data check skipped\n",
-               SPECL_FASHION_MNIST_DIR);
-        return;
+        CHECK_SKIP("%s not present (scripts/setup-deps.sh installs dataset-fashion-mnist)", SPECL_FASHION_MNIST_DIR);
     }
     specl_images im;
     CHECK_OK(specl_fashion_mnist_read(SPECL_FASHION_MNIST_DIR, 0, &im));

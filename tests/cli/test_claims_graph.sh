@@ -26,7 +26,7 @@ claim c16_exact_seed3 C16-exact --set seed=3 --set claim.graphs=40
 # negative controls (CLAIMS.md rule 2): every record must report holds = false
 control c01_lambda2 C01 --set train.lambda=2
 control c02_perturb_vertex C02 --set claim.control=perturb-vertex
-[ "${SPECL_TEST_QUICK:-0}" = 1 ] || control c03_table_lstar_half_lambda C03-table --set claim.control=lstar-half-lambda   # trains, like c03_table_*
+slow_control c03_table_lstar_half_lambda C03-table --set claim.control=lstar-half-lambda   # trains, like c03_table_*
 control c13_random_f C13 --set claim.control=random-f
 control c14_random_f C14 --set claim.control=random-f
 control c16_exact_alpha_for_2alpha C16-exact --set claim.control=alpha-for-2alpha

@@ -39,7 +39,7 @@ if [ ! -e "$T/x1" ] && [ ! -e "$T/x2" ] && [ ! -e "$T/x3" ] && [ ! -e "$T/x4" ];
 
 # ---- images ----
 if [ ! -f "$FM/t10k-images-idx3-ubyte.gz" ]; then
-  echo "SKIP image tests: $FM missing (scripts/setup-deps.sh installs dataset-fashion-mnist)"; exit 0
+  skip image_tests "$FM missing (scripts/setup-deps.sh installs dataset-fashion-mnist)"; exit 0
 fi
 cat >"$T/im.ini" <<'EOF'
 seed = 1

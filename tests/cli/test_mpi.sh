@@ -10,7 +10,7 @@ B=${SPECL_BIN:?SPECL_BIN must point at the specl binary}
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/lib.bash"
 if ! command -v mpirun >/dev/null; then
-  echo "SKIP test_mpi: mpirun not found (install openmpi-bin; scripts/setup-deps.sh does)"; exit 0
+  skip mpi_tests "mpirun not found (install openmpi-bin; scripts/setup-deps.sh does)"; exit 0
 fi
 export OPENBLAS_NUM_THREADS=1
 MPI=(mpirun --oversubscribe)
@@ -22,7 +22,7 @@ fi
 # them); the mpirun runs keep ASan's and UBSan's other checks but not leak detection. The plain
 # runs here and every other test keep it.
 if ldd "$B" 2>/dev/null | grep -q libasan; then
-  echo "note: sanitized build: leak detection is off for the processes mpirun starts (Open MPI's own allocations)"
+  note "sanitized build: leak detection is off for the processes mpirun starts (Open MPI's own allocations)"
   MPI+=(-x "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
 fi
 run_mpi() {   # NP ARGS...: mpirun with a time limit, so that a hang fails instead of blocking
@@ -158,7 +158,11 @@ mpi_err mpi_phim_setup_failure_stops_all 2 'afile/x: cannot create directory' 2 
 #      A signal to rank 1 that stops the run after a periodic checkpoint step (likely under load:
 #      rank 1 waits in the all-reduce while rank 0 writes) once ended without the stop line; the
 #      SHORT case, with a checkpoint after every step, is that case every time.
-if [ "${SPECL_TEST_QUICK:-0}" = 1 ]; then echo "SKIP mpi stop and resume: long runs, normal build only"; exit 0; fi
+# Not a skip: in that tier they are not test cases at all (a NOTE line, not counted); `make test` runs them.
+if [ "${SPECL_TEST_QUICK:-0}" = 1 ]; then
+  note "mpi stop-and-resume cases (mpi_signal_to_rank1_at_checkpoint_step, mpi_signal_to_rank1_resume, mpi_sigterm_to_mpirun_resume) are not run under SPECL_TEST_QUICK=1: long runs; they run in the normal build (make test)"
+  exit 0
+fi
 rank_pid() {   # PID_OF_TIMEOUT RANK: the pid of that rank among mpirun's children
   local mp c; mp=$(pgrep -P "$1" | head -n 1)
   for c in $(pgrep -P "$mp"); do
@@ -172,7 +176,7 @@ stop_resume() {   # NAME WHOM (rank1 | mpirun) LOG_PATTERN FULL_RUN_DIR RUN_ARGS
   sleep "0.$((RANDOM % 20))"
   if [ "$whom" = rank1 ]; then target=$(rank_pid $pid 1); else target=$pid; fi   # timeout passes a TERM on to mpirun
   [ -n "$target" ] && kill -TERM "$target"; wait $pid
-  if [ -e "$d/results.json" ]; then echo "SKIP $name: the run finished before the signal"; return; fi
+  if [ -e "$d/results.json" ]; then skip "$name" "the run finished before the signal, so the stop was not exercised"; return; fi
   if [ ! -e "$d/RUNNING" ] || ! grep -qE "$pat" "$d/train.log"; then
     fail "$name" "not stopped as expected: $(tail -n 1 "$d/train.log") $(head -c 300 "$T/err_$name")"; return; fi
   run_mpi 2 train --resume "$d" --quiet 2>"$T/err_$name" && cmp -s "$full/encoder.safetensors" "$d/encoder.safetensors" \

@@ -25,7 +25,7 @@ interrupt() {   # NAME SIGNAL EXPECTED_EXIT
   for _ in $(seq 200); do [ -e "$d/checkpoints/LATEST" ] && break; sleep 0.01; done
   sleep "0.$((RANDOM % 30))"
   kill -"$sig" $pid; wait $pid; local rc=$?
-  if [ -e "$d/results.json" ]; then echo "SKIP $name: the run finished before the signal"; return; fi
+  if [ -e "$d/results.json" ]; then skip "$name" "the run finished before the signal, so the stop was not exercised"; return; fi
   [ "$rc" -eq "$want" ] || { fail "$name" "exit $rc, expected $want"; return; }
   [ -e "$d/RUNNING" ] || { fail "$name" "RUNNING marker missing after the interruption"; return; }
   "$B" train --resume "$d" --quiet 2>"$T/err_$name" || { fail "$name" "resume failed: $(cat "$T/err_$name")"; return; }
@@ -61,6 +61,8 @@ if [ ! -e "$T/bad/results.json" ]; then
   cp "$T/state.bak" "$ck/state.bin"
   echo "ckpt-../../etc" >"$T/bad/checkpoints/LATEST"
   expect2 resume_latest 'LATEST: does not name a checkpoint' train --resume "$T/bad"
+else
+  for name in resume_crc resume_magic resume_latest; do skip "$name" "the run to damage finished before the SIGKILL"; done
 fi
 
 # ---- the weights are safetensors: NumPy reads them; a file rewritten by Python loads; every
