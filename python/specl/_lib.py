@@ -82,3 +82,6 @@ def call(fname, *args):
     L = lib()
     L.specl_error_clear()
     check(getattr(L, fname)(*args))
+
+
+Error.__module__ = "specl"   # shown as specl.Error in tracebacks
