@@ -8,6 +8,7 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libarpack2-dev libinih-dev libcjson-dev
       zlib1g-dev python3 python3-numpy python3-scipy gnuplot-nox dataset-fashion-mnist
       libopenmpi-dev openmpi-bin)   # MPI: data-parallel `mpirun -np P specl train` (docs/mpi.md)
+pkgs+=(python3-pytest python3-torch python3-matplotlib)   # the Python binding's suite (tests/cli/test_python.sh) and examples
 if [ "${SPECL_FUZZ:-0}" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
 if [ "${SPECL_BENCH:-0}" = 1 ]; then pkgs+=(python3-torch); fi
 missing=()
