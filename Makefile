@@ -170,7 +170,7 @@ BENCH_FLAGS ?=
 bench-deps:
 	@SPECL_BENCH=1 bash scripts/setup-deps.sh
 
-bench-build: $(BUILD)/bench/bench_specl
+bench-build: $(BUILD)/bench/bench_specl $(BUILD)/libspecl.so
 
 $(BUILD)/bench/bench_specl: bench/bench_specl.c $(BUILD)/libspecl.a $(wildcard include/specl/*.h)
 	@mkdir -p $(dir $@)
