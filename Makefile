@@ -1,7 +1,7 @@
 # specl: build, test, reproduce. Plain make over pkg-config; every dependency is a Debian package
 # installed by scripts/setup-deps.sh (run first by `make test` and `make reproduce`).
 #
-#   make              build build/specl and build/libspecl.a
+#   make              build build/specl, build/libspecl.a and build/libspecl.so (the Python binding's library)
 #   make test         install deps, build, run unit + CLI tests (ends with "N passed, N failed, N skipped";
 #                     under CI=true a skip counts as a failure)
 #   make reproduce    install deps, build, run every claim into runs/reproduce/
@@ -20,7 +20,7 @@ OPT     ?= -O2
 # -fno-math-errno: sqrtf then need not set errno for a negative argument, so loops calling it (Adam)
 # vectorize; nothing in specl reads errno after a math call. It does not reassociate or change results.
 CFLAGS  += $(OPT) -fno-math-errno -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
-           -Wno-missing-field-initializers -fopenmp -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           -Wno-missing-field-initializers -fopenmp -fPIC -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lz -lm -fopenmp
 # MPI (data-parallel `mpirun -np P specl train`, docs/mpi.md): Open MPI through pkg-config when it is
 # installed (MPI=auto); MPI=0 builds the single-process communicator only.
@@ -48,7 +48,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 CLI_LIB  := $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
 
 .PHONY: all deps test test-asan reproduce clean fuzz fuzz-deps fuzz-build
-all: $(BUILD)/specl $(TESTS)
+all: $(BUILD)/specl $(BUILD)/libspecl.so $(TESTS)
 
 deps:
 	@bash scripts/setup-deps.sh
@@ -60,6 +60,10 @@ $(BUILD)/%.o: %.c $(wildcard include/*.h include/specl/*.h src/*/*.h)
 $(BUILD)/libspecl.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# The shared library: the same objects (all compiled -fPIC), for python/specl/ (ctypes) and other FFI callers.
+$(BUILD)/libspecl.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/specl: $(CLI_OBJ) $(BUILD)/libspecl.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -168,7 +172,7 @@ BENCH_FLAGS ?=
 bench-deps:
 	@SPECL_BENCH=1 bash scripts/setup-deps.sh
 
-bench-build: $(BUILD)/bench/bench_specl
+bench-build: $(BUILD)/bench/bench_specl $(BUILD)/libspecl.so
 
 $(BUILD)/bench/bench_specl: bench/bench_specl.c $(BUILD)/libspecl.a $(wildcard include/specl/*.h)
 	@mkdir -p $(dir $@)

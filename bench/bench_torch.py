@@ -6,6 +6,8 @@ commands and the same JSON output as bench/bench_specl.c:
 
     bench_torch.py step NAME DIR WARMUP STEPS   training steps of workload NAME on its pre-drawn batches
     bench_torch.py loss DIR WARMUP STEPS        the spectral2021 loss alone, value and dL/dZ
+    bench_torch.py pyloss SIDE DIR WARMUP STEPS L_lambda (unbiased) value and backward from PyTorch at B = 4096,
+                                                k = 128: SIDE specl = specl.torch.LambdaLoss, torch = loss_lambda below
     bench_torch.py eigs DIR                     bottom 10 eigenpairs of the graph by scipy eigsh
     bench_torch.py sgemm [N] [REPS]             torch.mm N x N x N (reference for the BLAS torch uses)
 
@@ -185,6 +187,35 @@ def cmd_loss(dirname, warmup, steps):
     print(json.dumps(out), flush=True)
 
 
+def cmd_pyloss(side, dirname, warmup, steps):
+    """The loss as a PyTorch user calls it: z1, z2 (B, k) leaf tensors, loss = f(z1, z2), loss.backward()."""
+    meta = json.load(open(os.path.join(dirname, "workloads.json")))
+    z = torch.from_numpy(np.load(os.path.join(dirname, "loss_z.npy")))   # (2, B, k)
+    z1, z2 = z[0].clone().requires_grad_(True), z[1].clone().requires_grad_(True)
+    B, k = z1.shape
+    lam = meta["lambda"]
+    if side == "specl":
+        import specl.torch
+        lossf = specl.torch.LambdaLoss(lam=lam)
+    else:
+        lossf = lambda a, b: loss_lambda(a, b, lam)   # noqa: E731
+    t0 = 0.0
+    for it in range(warmup + steps):
+        if it == warmup:
+            t0 = time.perf_counter()
+        z1.grad = z2.grad = None
+        loss = lossf(z1, z2)
+        loss.backward()
+    sec = time.perf_counter() - t0
+    flops = 8.0 * B * k * k if side == "specl" else 6.0 * B * B * k
+    out = common("pyloss", "py-lambda")
+    out["side"] = side
+    out.update(B=B, k=k, warmup=warmup, steps=steps, seconds=sec, step_ms=1e3 * sec / steps, pairs_per_s=B * steps / sec,
+               gflops=flops * steps / sec / 1e9, flops_per_step=flops, loss=float(loss.detach()),
+               grad_sumsq=float(z1.grad.double().pow(2).sum() + z2.grad.double().pow(2).sum()), maxrss_kb=maxrss_kb())
+    print(json.dumps(out), flush=True)
+
+
 def cmd_eigs(dirname):
     import scipy.sparse as sp
     from scipy.sparse.linalg import eigsh
@@ -238,6 +269,8 @@ def main(argv):
         return cmd_step(argv[2], argv[3], int(argv[4]), int(argv[5]))
     if len(argv) == 5 and argv[1] == "loss":
         return cmd_loss(argv[2], int(argv[3]), int(argv[4]))
+    if len(argv) == 6 and argv[1] == "pyloss" and argv[2] in ("specl", "torch"):
+        return cmd_pyloss(argv[2], argv[3], int(argv[4]), int(argv[5]))
     if len(argv) == 3 and argv[1] == "eigs":
         return cmd_eigs(argv[2])
     if len(argv) in (2, 3, 4) and argv[1] == "sgemm":

@@ -33,6 +33,7 @@ WORKLOADS = [
     ("cnn", "cnn conv32-pool-conv64-pool-dense128, 28x28, batch 256, L_lambda", (2, 8), 1.5),
     ("patch", "patch d=64 s=6, conv1d-circ k=64, batch 512, L_lambda", (5, 60), 5.0),
     ("loss-s2021", "spectral2021 loss alone, value + dL/dZ, B=4096 k=128", (3, 20), 10.0),
+    ("py-lambda", "L_lambda from PyTorch: specl.torch.LambdaLoss (C, via ctypes) vs the loss in PyTorch, value + backward, B=4096 k=128", (3, 20), 10.0),
     ("eigs", "bottom 10 eigenpairs, 10^5 vertices, 1.1*10^6 edges: specl ARPACK vs scipy eigsh (no torch in that process)", (0, 1), 1.0),
 ]
 MLP_PEAK_FRACTION = 0.70
@@ -91,6 +92,10 @@ class Runner:
     def run(self, side, argv, timeout=900):
         cmd = [self.bin] + argv if side == "specl" else [self.py, self.torch] + argv
         env = self.env_specl if side == "specl" else self.env_torch
+        if argv[0] == "pyloss":   # both sides are PyTorch processes with PyTorch's defaults; specl's loads the binding
+            cmd = [self.py, self.torch, argv[0], side] + argv[1:]
+            env = dict(self.env_torch, PYTHONPATH=os.path.join(os.path.dirname(HERE), "python"),
+                       SPECL_LIB=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(self.bin))), "libspecl.so"))
         t0 = time.perf_counter()
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
         wall = time.perf_counter() - t0
@@ -109,6 +114,8 @@ def measure_args(name, warmup, steps, data):
         return ["loss", data, str(warmup), str(steps)]
     if name == "eigs":
         return ["eigs", data]
+    if name == "py-lambda":
+        return ["pyloss", data, str(warmup), str(steps)]
     return ["step", name, data, str(warmup), str(steps)]
 
 
@@ -142,7 +149,7 @@ def summarize(name, desc, target, runs):
     else:
         ok = sp["pairs_per_s_median"] and to["pairs_per_s_median"]
         rec["ratio"] = sp["pairs_per_s_median"] / to["pairs_per_s_median"] if ok else None
-        if name == "loss-s2021" and runs["specl"] and runs["torch"]:
+        if name in ("loss-s2021", "py-lambda") and runs["specl"] and runs["torch"]:
             a, b = runs["specl"][-1], runs["torch"][-1]
             rec["loss_relative_difference"] = abs(a["loss"] - b["loss"]) / abs(b["loss"])
             rec["grad_sumsq_relative_difference"] = abs(a["grad_sumsq"] - b["grad_sumsq"]) / abs(b["grad_sumsq"])

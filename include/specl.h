@@ -14,4 +14,5 @@
 #include "specl/train.h"
 #include "specl/experiments.h"
 #include "specl/report.h"
+#include "specl/ffi.h"
 #endif

@@ -10,6 +10,7 @@ pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libarpack2-dev l
       libopenmpi-dev openmpi-bin    # MPI: data-parallel `mpirun -np P specl train` (docs/mpi.md)
       valgrind                      # tests/cli/test_valgrind.sh
       chromium)                     # tests/cli/test_report.sh renders index.html headless
+pkgs+=(python3-pytest python3-torch python3-matplotlib)   # the Python binding's suite (tests/cli/test_python.sh) and examples
 if [ "${SPECL_FUZZ:-0}" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
 if [ "${SPECL_BENCH:-0}" = 1 ]; then pkgs+=(python3-torch); fi
 missing=()

@@ -107,6 +107,7 @@ typedef struct specl_align_acc { int k; double weight; double *c, *d; /* (k,k) e
 int specl_align_acc_init(specl_align_acc *a, int k);
 /* Adds n pairs f1 (n,k), f2 (n,k), each of weight w. */
 void specl_align_acc_add(specl_align_acc *a, int64_t n, const float *f1, const float *f2, double w);
+void specl_align_acc_add_f64(specl_align_acc *a, int64_t n, const double *f1, const double *f2, double w);
 /* Normalizes by the total weight (c, d become the full moments) and returns the whitened alignment. */
 int specl_align_acc_finish(specl_align_acc *a, double *phi);
 void specl_align_acc_free(specl_align_acc *a);
