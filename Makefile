@@ -164,13 +164,13 @@ $(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libspecl.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -fsanitize=fuzzer -o $@ $(filter %.c,$^) $(filter %.o,$^) $(filter %.a,$^) $(FUZZ_LDLIBS)
 
 # ---- benchmark against PyTorch (bench/README.md); not part of `make test` ----
-# bench-deps installs python3-torch (SPECL_BENCH=1); BENCH_FLAGS passes options to bench/run.py,
+# bench-deps installs the deps (python3-torch among them); BENCH_FLAGS passes options to bench/run.py,
 # e.g. BENCH_FLAGS="--only mlp-lambda,cnn --out /tmp/r.json" or BENCH_FLAGS=--quick.
 BENCH_FLAGS ?=
 .PHONY: bench bench-deps bench-build
 
 bench-deps:
-	@SPECL_BENCH=1 bash scripts/setup-deps.sh
+	@bash scripts/setup-deps.sh
 
 bench-build: $(BUILD)/bench/bench_specl $(BUILD)/libspecl.so
 

@@ -3,7 +3,7 @@
 # Run by `make test` and `make reproduce`, so a fresh machine needs no other step.
 # SPECL_FUZZ=1 (set by `make fuzz`) also installs the optional fuzzing set: clang and its
 # compiler-rt (libFuzzer, ASan and UBSan runtimes).
-# SPECL_BENCH=1 (set by `make bench`) also installs PyTorch, the other side of the benchmark.
+# PyTorch (python3-torch) serves the Python binding's tests and is the other side of `make bench`.
 set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libarpack2-dev libinih-dev libcjson-dev
       zlib1g-dev python3 python3-numpy python3-scipy gnuplot-nox dataset-fashion-mnist
@@ -12,7 +12,6 @@ pkgs=(build-essential pkg-config libopenblas-dev liblapacke-dev libarpack2-dev l
       chromium)                     # tests/cli/test_report.sh renders index.html headless
 pkgs+=(python3-pytest python3-torch python3-matplotlib)   # the Python binding's suite (tests/cli/test_python.sh) and examples
 if [ "${SPECL_FUZZ:-0}" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
-if [ "${SPECL_BENCH:-0}" = 1 ]; then pkgs+=(python3-torch); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
