@@ -102,6 +102,11 @@ int specl_construct_thm512_conv(int d, int s, double gamma, int max_n, specl_mod
  * spurious coordinate (modulus ≤ 1) on a used end position (PAPER.md §8). f = √k e_{(t, pair)}:
  * L_λ = 0, E ffᵀ = I, and f does not see bit 2. */
 int specl_construct_thm512_lower(int d, int s, double gamma, int max_n, specl_model **out);
+/* The same pairing on any patch bit `skip` (1-based) in place of bit 2. For an interior bit
+ * (1 < skip < s) the units are one-hot as above; for an end bit (1 or s) the s − 1 used positions
+ * are consecutive, so a unit also fires on the patch shifted by one (PAPER.md section 8) and the
+ * output is not one-hot. */
+int specl_construct_thm512_lower_bit(int d, int s, int skip, double gamma, int max_n, specl_model **out);
 /* Thm 5.9 lower bound (table over the r0 sub-clusters of a manifolds source, k | r0/r): sub-cluster v
  * maps to √k e_{v mod k}; each cell holds the same number of sub-clusters of every group, so
  * L_λ = 0 and the group label's error is 1 − 1/r ≥ 1/2. */

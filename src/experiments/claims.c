@@ -62,7 +62,8 @@ static const specl_claim_def defs_[] = {
       specl_claim_c11 },
     { "C12", "", SPECL_CLAIM_EXAMPLE, "Thm 5.12 lower",
       "relu1, s >= 3, k = d 2^(s-1): the paired-unit construction is one-hot on every view (L_lambda = 0, E ff^T = I) and its "
-      "error is >= 1/2 for an interior patch bit", EX, "end-bit", "claim.control=end-bit (an end patch bit as the label)",
+      "error is >= 1/2 for an interior patch bit (the labelled bit<j> the units ignore)", EX, "",
+      "--set data.labels=bit1 (an end patch bit as the label)",
       specl_claim_c12 },
     { "C13", "", SPECL_CLAIM_GRAPH, "Thm 3.6",
       "on random clustered graphs, for the table class and the linear class on vertex features (group indicators + distractors), "

@@ -70,9 +70,10 @@ int specl_construct_thm512_conv(int d, int s, double gamma, int max_n, specl_mod
     return SPECL_OK;
 }
 
-int specl_construct_thm512_lower(int d, int s, double gamma, int max_n, specl_model **out) {
+int specl_construct_thm512_lower_bit(int d, int s, int skip, double gamma, int max_n, specl_model **out) {
     *out = NULL;
     if (s < 3 || s > 16) return specl_error(SPECL_EINVAL, "data.s = %d: the paired-unit construction needs 3 <= s <= 16", s);
+    if (skip < 1 || skip > s) return specl_error(SPECL_EINVAL, "patch bit %d: the paired-unit construction ignores a bit 1 <= j <= s = %d", skip, s);
     if (d < 2 * s) return specl_error(SPECL_EINVAL, "data.d = %d: the paired-unit construction needs d >= 2s = %d", d, 2 * s);
     if (!(gamma > 1)) return specl_error(SPECL_EINVAL, "data.gamma = %g: the construction needs gamma > 1", gamma);
     int pairs = 1 << (s - 1), k = d * pairs;
@@ -85,15 +86,19 @@ int specl_construct_thm512_lower(int d, int s, double gamma, int max_n, specl_mo
     for (int t = 0; t < d; t++)
         for (int q = 0; q < pairs; q++) {
             int unit = t * pairs + q;
-            /* the s − 1 used bits of the pair: bit 0 from q's bit 0, bits 2..s−1 from q's bits 1.. */
+            /* the s − 1 used bits of the pair, in order, from q's bits 0, 1, ... */
             for (int j = 0, qb = 0; j < s; j++) {
-                if (j == 1) continue;                       /* the interior bit the unit ignores */
+                if (j == skip - 1) continue;                /* the bit the unit ignores */
                 u[(size_t)unit * d + (t + j) % d] = (float)(((q >> qb) & 1) ? a : -a);
                 qb++;
             }
             b[unit] = (float)(rk - a * gamma * (s - 1));
         }
     return SPECL_OK;
+}
+
+int specl_construct_thm512_lower(int d, int s, double gamma, int max_n, specl_model **out) {
+    return specl_construct_thm512_lower_bit(d, s, 2, gamma, max_n, out);
 }
 
 int specl_construct_thm59_lower(const specl_source *src, int r, int k, int max_n, specl_model **out) {
