@@ -2,7 +2,9 @@
  * Once per process a valid checkpoint of a small linear model (d = 3, k = 2: 6 parameters, step 5
  * of 10) is written with specl_checkpoint_save; every run overwrites its state.bin with the input
  * and loads the checkpoint. LATEST and encoder.safetensors are never touched, so a run sees the
- * same directory as the first one. On success the state must fit the run and the model. */
+ * same directory as the first one. On success the state must fit the run and the model.
+ * The fuzz build skips state.bin's CRC-32 check (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, see
+ * src/train/checkpoint.c), so mutated files get past it; the last 4 bytes are then ignored. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
