@@ -72,6 +72,9 @@ static int state_read_(const char *path, const specl_train_spec *ts, size_t n_pa
         st = specl_error(SPECL_EFORMAT, "%s: CRC-32 mismatch (the file is damaged)", path);
     else if ((int64_t)get_u64_(b + OFF_STEP) < 0 || (int64_t)get_u64_(b + OFF_T) < 0)
         st = specl_error(SPECL_EFORMAT, "%s: negative step or optimizer count", path);
+    else if ((int64_t)get_u64_(b + OFF_T) > (int64_t)get_u64_(b + OFF_STEP))
+        st = specl_error(SPECL_EFORMAT, "%s: %lld optimizer updates after %lld steps (at most one per step)", path,
+                         (long long)get_u64_(b + OFF_T), (long long)get_u64_(b + OFF_STEP));
     else if ((long)get_u64_(b + OFF_TOTAL) != ts->steps || (long)get_u64_(b + OFF_STEP) > ts->steps)
         st = specl_error(SPECL_EINVAL, "%s: a run of %lld steps at step %lld; the config asks for %ld steps", path,
                          (long long)get_u64_(b + OFF_TOTAL), (long long)get_u64_(b + OFF_STEP), ts->steps);
