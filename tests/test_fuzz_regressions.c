@@ -137,6 +137,7 @@ static int state_(const char *path) {
     int st = specl_checkpoint_load(ckpt_, &ts, 16, &m, &spec, &s);
     if (!st) {
         CHECK(s.step >= 0 && s.step <= 10 && s.opt.t >= 0 && s.opt.t <= s.step);
+        for (size_t i = 0; i < s.opt.n; i++) CHECK(isfinite(s.opt.m[i]) && s.opt.v[i] >= 0);
         specl_train_state_free(&s);
     }
     specl_model_free(m);

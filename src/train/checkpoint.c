@@ -4,6 +4,7 @@
  * moment leaves the previous checkpoint whole. */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,11 +85,16 @@ static int state_read_(const char *path, const specl_train_spec *ts, size_t n_pa
         s->step = (long)get_u64_(b + OFF_STEP);
         for (int i = 0; i < 4; i++) s->rng.s[i] = get_u64_(b + OFF_RNG + 8 * i);
         s->opt.t = (long)get_u64_(b + OFF_T);
-        for (size_t i = 0; i < n_params; i++) {
+        for (size_t i = 0; i < n_params && !st; i++) {
             uint32_t mu = get_u32_(b + HEAD + 4 * i), vu = get_u32_(b + HEAD + 4 * (n_params + i));
             memcpy(&s->opt.m[i], &mu, 4);
             memcpy(&s->opt.v[i], &vu, 4);
+            /* Training keeps m finite and v = β₂v + (1-β₂)g² >= 0 (+inf only if g² overflows float). */
+            if (!isfinite(s->opt.m[i]) || !(s->opt.v[i] >= 0))
+                st = specl_error(SPECL_EFORMAT, "%s: optimizer moments of parameter %zu are m = %g, v = %g (expected m "
+                                 "finite, v >= 0)", path, i, (double)s->opt.m[i], (double)s->opt.v[i]);
         }
+        if (st) specl_train_state_free(s);
     }
     free(raw);
     return st;
