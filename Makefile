@@ -89,16 +89,20 @@ clean:
 	rm -rf build build-asan $(FUZZ_BUILD)
 
 # ---- fuzzing: one libFuzzer target per tests/fuzz/fuzz_<name>.c ----
-# Own compiler, flags and build directory: nothing here changes `make`, `make test` or `make test-asan`.
+# Built with clang into FUZZ_BUILD, independent of $(BUILD) and its flags (tests/fuzz/README.md).
 # The library objects get the sanitizers and -fsanitize=fuzzer-no-link (coverage), the targets
 # -fsanitize=fuzzer (libFuzzer's main). No -fopenmp: clang's libomp is not among the fuzz packages,
-# and the parsers have no parallel loops. Each target runs on a writable copy of its seed corpus
-# (build-fuzz/corpus/<name>, kept between runs); crashes go to build-fuzz/artifacts/<name>/, the
-# targets' scratch files to build-fuzz/tmp/ (a crashed target cannot remove its own).
+# and the parsers do not use it. -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (libFuzzer's convention)
+# lets the library skip checks a fuzzer cannot pass, i.e. state.bin's CRC-32 (never in a real build).
+# Each run starts from the committed seeds (copied into build-fuzz/corpus/<name>, kept and grown
+# between runs) and the regression inputs of tests/fuzz/regressions/<name>/ (read-only), with
+# -dict=build-fuzz/dict/<name>.dict when tests/fuzz/<name>.dict exists (config's also gets the key
+# table, from tests/fuzz/config-dict.c); crashes go to build-fuzz/artifacts/<name>/, the targets'
+# scratch files to build-fuzz/tmp/ (a crashed target cannot remove its own).
 #   FUZZ_TARGETS  which targets (default: all), e.g. FUZZ_TARGETS="npy mtx"
 #   FUZZ_SECONDS  run time per target (-max_total_time), default 60
 #   FUZZ_JOBS     targets run at a time, default 2
-#   FUZZ_FLAGS    extra libFuzzer flags, e.g. FUZZ_FLAGS="-max_len=8192 -dict=..."
+#   FUZZ_FLAGS    extra libFuzzer flags, e.g. FUZZ_FLAGS="-max_len=8192"
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
@@ -107,7 +111,8 @@ FUZZ_FLAGS   ?=
 FUZZ_ALL     := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+FUZZ_CFLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Wall -Wextra \
+                -Wno-unused-parameter -Wno-missing-field-initializers \
                 -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(FUZZ_SAN)
 FUZZ_LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lz -lm
 FUZZ_RUN_ARGS = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
@@ -115,6 +120,7 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_CLI_OBJ := $(FUZZ_BUILD)/src/cli/config.o $(FUZZ_BUILD)/src/cli/config_keys.o
 FUZZ_BINS    := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_RUNS    := $(FUZZ_ALL:%=fuzz-run-%)
+FUZZ_DICTS   := $(patsubst tests/fuzz/%.dict,%,$(wildcard tests/fuzz/*.dict))
 .PHONY: $(FUZZ_RUNS)
 
 fuzz-deps:
@@ -126,28 +132,18 @@ fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/logs && rm -f $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/logs/%.log) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/logs/%.rc)
 	@$(MAKE) --no-print-directory -k -j$(FUZZ_JOBS) $(FUZZ_TARGETS:%=fuzz-run-%) || true
-	@echo "== fuzz summary ($(FUZZ_SECONDS) s per target; logs in $(FUZZ_BUILD)/logs)"; status=0; \
-	for t in $(FUZZ_TARGETS); do \
-	  log=$(FUZZ_BUILD)/logs/$$t.log; rc=$$(cat $(FUZZ_BUILD)/logs/$$t.rc 2>/dev/null || echo 1); \
-	  runs=$$(sed -n 's/^Done \([0-9][0-9]*\) runs.*/\1/p' $$log 2>/dev/null | tail -n 1); \
-	  [ -n "$$runs" ] || runs=$$(sed -n 's/^stat::number_of_executed_units: *\([0-9][0-9]*\).*/\1/p' $$log 2>/dev/null | tail -n 1); \
-	  inputs=$$(find $(FUZZ_BUILD)/corpus/$$t -type f 2>/dev/null | wc -l); \
-	  arts=$$(sed -n 's/.*Test unit written to \(.*\)$$/\1/p' $$log 2>/dev/null | grep -v '/slow-unit-'); \
-	  n=$$(printf '%s' "$$arts" | grep -c . ); \
-	  if [ "$$rc" -ne 0 ] && [ "$$n" -eq 0 ]; then n=1; arts="(exit status $$rc without an artifact; see $$log)"; fi; \
-	  echo "$$t: $${runs:-0} executions, $$inputs inputs, findings: $$n"; \
-	  if [ "$$n" -ne 0 ]; then status=1; printf '%s\n' "$$arts" | sed 's/^/  /'; fi; \
-	done; exit $$status
+	@bash tests/fuzz/summary.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%) $(addprefix $(FUZZ_BUILD)/dict/,$(addsuffix .dict,$(filter $(FUZZ_DICTS),$(FUZZ_TARGETS))))
 
 $(FUZZ_RUNS): fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts/$* $(FUZZ_BUILD)/logs
 	@for f in tests/fuzz/corpus/$*/*; do [ -f "$$f" ] && [ ! -e $(FUZZ_BUILD)/corpus/$*/$${f##*/} ] && cp "$$f" $(FUZZ_BUILD)/corpus/$*/; done; true
 	@rm -rf $(FUZZ_BUILD)/tmp/specl-fuzz-$*-* && mkdir -p $(FUZZ_BUILD)/tmp
 	@echo "fuzz: $* for $(FUZZ_SECONDS) s"
-	@TMPDIR=$(abspath $(FUZZ_BUILD))/tmp UBSAN_OPTIONS=print_stacktrace=1:$(UBSAN_OPTIONS) $< $(FUZZ_RUN_ARGS) $(FUZZ_FLAGS) -artifact_prefix=$(FUZZ_BUILD)/artifacts/$*/ $(FUZZ_BUILD)/corpus/$* \
-	  >$(FUZZ_BUILD)/logs/$*.log 2>&1; echo $$? >$(FUZZ_BUILD)/logs/$*.rc
+	@TMPDIR=$(abspath $(FUZZ_BUILD))/tmp UBSAN_OPTIONS=print_stacktrace=1:$(UBSAN_OPTIONS) $< $(FUZZ_RUN_ARGS) \
+	  $(if $(filter $*,$(FUZZ_DICTS)),-dict=$(FUZZ_BUILD)/dict/$*.dict) $(FUZZ_FLAGS) -artifact_prefix=$(FUZZ_BUILD)/artifacts/$*/ \
+	  $(FUZZ_BUILD)/corpus/$* $(wildcard tests/fuzz/regressions/$*) >$(FUZZ_BUILD)/logs/$*.log 2>&1; echo $$? >$(FUZZ_BUILD)/logs/$*.rc
 
 $(FUZZ_BUILD)/%.o: %.c $(wildcard include/*.h include/specl/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
@@ -160,8 +156,22 @@ $(FUZZ_BUILD)/libspecl.a: $(FUZZ_LIB_OBJ)
 # The config target also links the CLI's config parser and key table (and only it does).
 $(FUZZ_BUILD)/fuzz_config: $(FUZZ_CLI_OBJ)
 
-$(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libspecl.a $(wildcard include/specl/*.h src/cli/config.h)
+$(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libspecl.a $(wildcard include/specl/*.h src/cli/config.h tests/fuzz/*.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -fsanitize=fuzzer -o $@ $(filter %.c,$^) $(filter %.o,$^) $(filter %.a,$^) $(FUZZ_LDLIBS)
+
+# Dictionaries: tests/fuzz/<name>.dict as is; config's followed by the key table's sections, keys and
+# choices (tests/fuzz/config-dict.c), so it follows every change to src/cli/config_keys.c.
+$(FUZZ_BUILD)/dict/%.dict: tests/fuzz/%.dict
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(FUZZ_BUILD)/config-dict: tests/fuzz/config-dict.c src/cli/config_keys.c src/cli/config.h
+	$(FUZZ_CC) -std=c11 -Wall -Wextra -Iinclude -Isrc/cli -o $@ tests/fuzz/config-dict.c src/cli/config_keys.c
+
+$(FUZZ_BUILD)/dict/config.dict: tests/fuzz/config.dict $(FUZZ_BUILD)/config-dict
+	@mkdir -p $(dir $@)
+	{ cat tests/fuzz/config.dict; echo "# generated by $(FUZZ_BUILD)/config-dict from src/cli/config_keys.c"; \
+	  $(FUZZ_BUILD)/config-dict | awk '!seen[$$0]++'; } >$@.tmp && mv $@.tmp $@
 
 # ---- benchmark against PyTorch (bench/README.md); not part of `make test` ----
 # bench-deps installs the deps (python3-torch among them); BENCH_FLAGS passes options to bench/run.py,

@@ -182,7 +182,9 @@ int specl_train_linear_moments(specl_model *m, const double *sigma, const double
 int specl_checkpoint_save(const char *dir, const specl_model *m, const specl_model_spec *spec,
                           const specl_train_state *s, long total_steps);
 /* Load the checkpoint LATEST names: the model (capacity max_n) and the state (its optimizer built
- * from ts). Errors name the file and what was wrong (magic, version, size, CRC, mismatch). */
+ * from ts). Errors name the file and what was wrong (magic, version, size, CRC, mismatch). A state
+ * loaded is one training could have written: 0 <= optimizer updates <= step <= ts->steps, first
+ * moments finite, second moments >= 0. */
 int specl_checkpoint_load(const char *dir, const specl_train_spec *ts, int max_n, specl_model **m,
                           specl_model_spec *spec, specl_train_state *s);
 

@@ -1,6 +1,9 @@
 /* libFuzzer target: specl_idx_read (IDX images + labels, plain or gzipped).
  * The input holds both files: images, the separator "@LABELS@", labels. Without the separator the
  * first byte is the length of the images file and the rest after it is the labels file.
+ * An input that starts with "@GZ@" is split the same way after those 4 bytes, and the harness
+ * gzips both files itself: mutations of the IDX bytes then reach the parser through zlib with a
+ * valid deflate stream and CRC-32, which mutating a .gz file directly almost never gives.
  * On success: n images of h x w x 1, n labels in 0..classes-1, classes <= 256 (the buffers are
  * touched at their ends, so ASan checks them). */
 #ifndef _GNU_SOURCE
@@ -11,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "specl/images.h"
 
 #include "fuzz_common.h"
 #define SEP "@LABELS@"
+#define GZ "@GZ@"
 
 static char dir_[4096], images_[4200], labels_[4200];
 
@@ -31,7 +36,17 @@ __attribute__((constructor)) static void init_(void) {
 }
 
 
+/* The file at path holds data[0..n), gzipped (deterministic: no name, no time stamp). */
+static void write_gz_(const char *path, const uint8_t *data, size_t n) {
+    gzFile g = gzopen(path, "wb6");
+    if (!g) abort();
+    if (n && gzwrite(g, data, (unsigned)n) != (int)n) abort();
+    if (gzclose(g) != Z_OK) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    int gz = size >= sizeof GZ - 1 && memcmp(data, GZ, sizeof GZ - 1) == 0;
+    if (gz) data += sizeof GZ - 1, size -= sizeof GZ - 1;
     const uint8_t *sep = size ? memmem(data, size, SEP, sizeof SEP - 1) : NULL;
     size_t ni, lo;                                  /* images length, labels offset */
     if (sep) {
@@ -44,8 +59,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         ni = lo = 0;
     }
-    write_input_(images_, data, ni);
-    write_input_(labels_, data + lo, size - lo);
+    if (gz) {
+        write_gz_(images_, data, ni);
+        write_gz_(labels_, data + lo, size - lo);
+    } else {
+        write_input_(images_, data, ni);
+        write_input_(labels_, data + lo, size - lo);
+    }
     specl_error_clear();
     specl_images im;
     int st = specl_idx_read(images_, labels_, &im);

@@ -2,7 +2,13 @@
  * Once per process a valid checkpoint of a small linear model (d = 3, k = 2: 6 parameters, step 5
  * of 10) is written with specl_checkpoint_save; every run overwrites its state.bin with the input
  * and loads the checkpoint. LATEST and encoder.safetensors are never touched, so a run sees the
- * same directory as the first one. On success the state must fit the run and the model. */
+ * same directory as the first one. On success the state must fit the run and the model.
+ * The fuzz build skips state.bin's CRC-32 check (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, see
+ * src/train/checkpoint.c), so mutated files get past it; the last 4 bytes are then ignored.
+ * A loaded state must be one training could have written (train.h): first moments finite, second
+ * moments >= 0 (not NaN), at most one optimizer update per step done. Then the harness does what resuming
+ * does next (specl_train_run): the learning rate at the loaded step, one optimizer update. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,8 +88,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     CHECK(m != NULL && m->n_params == 6);
     CHECK(s.step >= 0 && s.step <= STEPS);
     CHECK(s.opt.n == m->n_params && s.opt.m && s.opt.v);
-    volatile float sink = s.opt.m[s.opt.n - 1] + s.opt.v[s.opt.n - 1];
-    (void)sink;
+    CHECK(s.opt.t >= 0 && s.opt.t <= s.step);
+    for (size_t i = 0; i < s.opt.n; i++)
+        CHECK(isfinite(s.opt.m[i]) && s.opt.v[i] >= 0);   /* v = +inf: g*g overflowed float, possible */
+    for (int sched = SPECL_SCHED_CONSTANT; sched <= SPECL_SCHED_COSINE; sched++) {
+        specl_opt_spec o = ts_.opt;
+        o.schedule = (specl_sched_kind)sched;
+        CHECK(isfinite(specl_schedule_lr(&o, s.step, STEPS)));
+    }
+    float g[6];
+    for (int i = 0; i < 6; i++) g[i] = 0.125f * (float)(i - 2);
+    specl_optimizer_step(&s.opt, m->params, g, specl_schedule_lr(&ts_.opt, s.step, STEPS));
     specl_train_state_free(&s);
     specl_model_free(m);
     return 0;

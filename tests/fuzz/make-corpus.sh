@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Regenerate the seed corpus of the fuzz targets: tests/fuzz/corpus/<target>/*, a handful of small
-# (< 4 KiB), deterministic files per target, valid ones and near-misses. Python 3 standard library
-# only. Run from anywhere: bash tests/fuzz/make-corpus.sh
+# (< 4 KiB; cifar's two-record file 6146 bytes), deterministic files per target: one valid file of
+# each variant the parser accepts, and near-misses. The config seeds are read from the key table
+# (src/cli/config_keys.c): one file per section with every key at its default. Files named by a
+# SHA-1 (npy/, state/) are inputs libFuzzer found and were committed with the targets; they are
+# kept, not regenerated. The crash inputs of tests/fuzz/regressions/ are not copied here: `make
+# fuzz` passes that directory to libFuzzer as a second seed directory.
+# Python 3 standard library only. Run from anywhere: bash tests/fuzz/make-corpus.sh [OUT_DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-exec python3 - "$here/corpus" <<'PY'
-import gzip, io, json, os, shutil, struct, sys, zlib
+exec python3 - "${1:-$here/corpus}" "$here/../../src/cli/config_keys.c" <<'PY'
+import gzip, io, json, os, re, struct, sys, zlib
 
-root = sys.argv[1]
-def put(target, name, data):
+root, keys_c = sys.argv[1], sys.argv[2]
+def put(target, name, data, limit=4096):
     d = os.path.join(root, target)
     os.makedirs(d, exist_ok=True)
     if isinstance(data, str):
         data = data.encode()
-    assert len(data) < 4096, (target, name, len(data))
+    assert len(data) < limit, (target, name, len(data))
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
 
@@ -23,8 +28,12 @@ def gz(data):                        # deterministic gzip (no name, mtime 0)
         g.write(data)
     return b.getvalue()
 
+# Remove what an earlier run wrote (every file not named by a 40-hex-digit SHA-1).
 for t in ("config", "npy", "idx", "cifar", "mtx", "partition", "weights", "state"):
-    shutil.rmtree(os.path.join(root, t), ignore_errors=True)
+    d = os.path.join(root, t)
+    for f in os.listdir(d) if os.path.isdir(d) else []:
+        if not re.fullmatch(r"[0-9a-f]{40}", f):
+            os.remove(os.path.join(d, f))
 
 # ---- config: INI text for specl_cfg_keys ----
 put("config", "top-level.ini", "seed = 7\nthreads = 2\n")
@@ -37,6 +46,14 @@ put("config", "strings.ini", "[data]\nlabels = x1,x2,patterns:4\ntau_set = 0.5,1
 put("config", "unknown-key.ini", "[data]\nbogus = 1\n")
 put("config", "out-of-range.ini", "threads = 0\n[model]\nclass = resnet\n")
 put("config", "duplicate.ini", "[train]\nlr = 0.1\nlr = 0.2\n[nosuch]\n")
+# Every section of the real key table, each key at its default ("" is the top level).
+sections = {}
+for sec, key, typ, default in re.findall(r'\{"([a-z_0-9]*)",\s*"([A-Za-z_0-9]+)",\s*SPECL_CFG_(\w+),\s*"([^"]*)"',
+                                         open(keys_c).read()):
+    sections.setdefault(sec, []).append("%s = %s\n" % (key, default))
+assert len(sections) >= 2 and "" in sections, "no keys found in " + keys_c
+for sec, lines in sections.items():
+    put("config", "defaults-%s.ini" % (sec or "top-level"), ("[%s]\n" % sec if sec else "") + "".join(lines))
 
 # ---- npy: NumPy .npy files ----
 def npy(descr, shape, payload, version=1, fortran=False):
@@ -55,6 +72,18 @@ put("npy", "f4-3x0.npy", npy("<f4", (3, 0), b""))
 put("npy", "fortran.npy", npy("<f4", (2, 2), struct.pack("<4f", 1, 2, 3, 4), fortran=True))
 put("npy", "big-endian.npy", npy(">f8", (2,), struct.pack(">2d", 1, 2)))
 put("npy", "truncated.npy", npy("<f8", (10,), struct.pack("<3d", 1, 2, 3)))
+# Every dtype the parser accepts (little-endian <f4 <f8 <i4 <i8) in every format version (1.0, 2.0,
+# 3.0) and with 1 to 4 dimensions; big-endian and Fortran order are refused (the seeds above).
+fmt = {"<f4": "f", "<f8": "d", "<i4": "i", "<i8": "q"}
+shapes = [(3,), (2, 2), (1, 2, 2), (2, 1, 1, 2)]
+for i, (descr, c) in enumerate(fmt.items()):
+    for version in (1, 2, 3):
+        shape = shapes[(i + version) % 4]
+        n = 1
+        for s_ in shape: n *= s_
+        put("npy", "%s-v%d-%dd.npy" % (descr[1:], version, len(shape)),
+            npy(descr, shape, struct.pack("<%d%s" % (n, c), *range(n)), version=version))
+put("npy", "descr-double-quotes.npy", npy("<f4", (1,), struct.pack("<f", 1)).replace(b"'", b'"'))
 
 # ---- idx: images "@LABELS@" labels, or first byte = length of the images file ----
 def idx(dims, payload):
@@ -68,6 +97,12 @@ put("idx", "1x2x5-lenbyte.idx", bytes([len(im1)]) + im1 + idx((1,), (3,)))
 put("idx", "count-mismatch.idx", im2 + SEP + idx((3,), (0, 1, 2)))
 put("idx", "swapped.idx", lb2 + SEP + im2)
 put("idx", "trailing.idx", im2 + b"\x00\x01" + SEP + lb2)
+put("idx", "gz-images-plain-labels.idx", gz(idx((2, 3, 3), range(18))) + SEP + lb2)
+put("idx", "plain-images-gz-labels.idx", im2 + SEP + gz(lb2))
+# "@GZ@" first: the harness gzips both files itself (valid CRC-32), so mutations of the IDX bytes
+# reach the parser through zlib.
+put("idx", "harness-gz-2x3x3.idx", b"@GZ@" + im2 + SEP + lb2)
+put("idx", "harness-gz-1x2x5-lenbyte.idx", b"@GZ@" + bytes([len(im1)]) + im1 + idx((1,), (3,)))
 put("idx", "truncated-gz.idx", gz(idx((4, 6, 6), range(144)))[:-12] + SEP + gz(idx((4,), (0, 1, 2, 3))))
 
 # ---- cifar: CIFAR-10 binary records (1 label byte + 3072 pixel bytes) ----
@@ -79,6 +114,9 @@ put("cifar", "bad-label.bin", record(10, 3))
 put("cifar", "cifar100-like.bin", bytes([1, 2]) + record(4, 4)[1:])
 put("cifar", "short.bin", record(0, 5)[:100])
 put("cifar", "gzip-magic.bin", b"\x1f\x8b\x08\x00" + bytes(96))
+put("cifar", "pickle-like.bin", b"\x80\x02}q\x00" + bytes(96))
+put("cifar", "two-records.bin", record(0, 6) + record(7, 7), limit=8192)
+put("cifar", "second-bad-label.bin", record(1, 8) + record(200, 9), limit=8192)
 
 # ---- mtx: MatrixMarket graphs ----
 put("mtx", "path-real-symmetric.mtx", "%%MatrixMarket matrix coordinate real symmetric\n% a path with a loop\n"
@@ -90,6 +128,11 @@ put("mtx", "general-real.mtx", "%%MatrixMarket Matrix Coordinate Real General\n3
     "2 3 1e-3\n3 2 1e-3\n")
 put("mtx", "asymmetric.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 2 1\n2 1 2\n")
 put("mtx", "isolated-vertex.mtx", "%%MatrixMarket matrix coordinate real symmetric\n3 3 1\n2 1 1\n")
+put("mtx", "integer-general.mtx", "%%MatrixMarket matrix coordinate integer general\n2 2 2\n1 2 3\n2 1 3\n")
+put("mtx", "pattern-symmetric.mtx", "%%MatrixMarket matrix coordinate pattern symmetric\n3 3 2\n2 1\n3 2\n")
+put("mtx", "double-symmetric.mtx", "%%matrixmarket MATRIX coordinate double SYMMETRIC\n2 2 2\n1 1 1\n2 1 .5\n")
+put("mtx", "array-real.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n0\n0\n1\n")
+put("mtx", "complex-hermitian.mtx", "%%MatrixMarket matrix coordinate complex hermitian\n1 1 1\n1 1 1 0\n")
 put("mtx", "both-orientations.mtx", "%%MatrixMarket matrix coordinate real symmetric\n2 2 2\n1 2 1\n2 1 1\n")
 
 # ---- partition: n = 8 cluster indices ----
