@@ -147,7 +147,6 @@ typedef struct specl_hc_claim_spec {
     const char *ks;              /* comma-separated k values to sweep ("" = model.k) */
     const char *lambdas;         /* comma-separated λ values to sweep ("" = train.lambda) */
     double tol;                  /* claim tolerance (meaning per claim, stated in its setting) */
-    int min_success;             /* C07: successes required out of `seeds` */
 } specl_hc_claim_spec;
 
 

@@ -187,8 +187,6 @@ const specl_cfg_key specl_cfg_keys[] = {
      "comma-separated lambda values to sweep (0: train.lambda)"},
     {"claim", "seeds", SPECL_CFG_INT, "10", 1, 1000, NULL,
      "number of seeds for claims that report a success rate over random initializations"},
-    {"claim", "min_success", SPECL_CFG_INT, "0", 0, 1000, NULL,
-     "successes out of claim.seeds that the claim requires"},
     {"claim", "graphs", SPECL_CFG_INT, "200", 1, 100000, NULL,
      "number of random clusters graphs for the sweeps of C13, C14 and C16"},
     {"claim", "kappa_factor", SPECL_CFG_DOUBLE, "2", 1, 1000, NULL,

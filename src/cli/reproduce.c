@@ -31,6 +31,16 @@ static int tty_progress_(const specl_step_info *s, void *ctx) {
     return 0;
 }
 
+/* cli_train_spec checks the spec and resolves its budget at train.lambda (specl_train_resolve);
+ * the claims sweep lambda and resolve it per value, so they get the budget the config states. */
+static void unresolve_(const specl_config *c, specl_train_spec *t) {
+    const char *bs = specl_config_str(c, "train.budget_scale");
+    t->steps = (long)specl_config_int(c, "train.steps");
+    t->batch = (int)specl_config_int(c, "train.batch");
+    t->opt.warmup = (long)specl_config_int(c, "train.warmup");
+    t->scale = !strcmp(bs, "batch") ? SPECL_SCALE_BATCH : !strcmp(bs, "steps") ? SPECL_SCALE_STEPS : SPECL_SCALE_NONE;
+}
+
 static void hc_spec_(const specl_config *c, const specl_source *src, const specl_train_spec *t, specl_hc_claim_spec *h) {
     memset(h, 0, sizeof *h);
     h->id = specl_config_str(c, "claim.id");
@@ -45,7 +55,6 @@ static void hc_spec_(const specl_config *c, const specl_source *src, const specl
     h->train = *t;   /* unresolved: claims resolve the budget per swept lambda */
     cli_eval_spec(c, &h->eval);
     h->seeds = (int)specl_config_int(c, "claim.seeds");
-    h->min_success = (int)specl_config_int(c, "claim.min_success");
     h->ks = specl_config_str(c, "claim.ks");
     h->lambdas = specl_config_str(c, "claim.lambdas");
     h->tol = specl_config_double(c, "claim.tol");
@@ -80,17 +89,16 @@ static void graph_spec_(const specl_config *c, const specl_source *src, const sp
 }
 
 /* Run one experiment file; append its record to claims and its resolved config to settings. */
-/* --quick: a quarter of the training steps, at most 3 seeds (the required successes scaled),
+/* --quick: a quarter of the training steps, at most 3 seeds,
  * 40 random graphs, λ ≤ 1 in sweeps, 5000 probe samples and 10^5 Monte-Carlo pairs. Applied after
  * the file and before --set, so --set still wins. */
 static int quick_(specl_config *c) {
     char v[160];
     long long steps = specl_config_int(c, "train.steps"), seeds = specl_config_int(c, "claim.seeds");
-    long long ms = specl_config_int(c, "claim.min_success");
     int st = SPECL_OK;
 #define SETF(...) do { if (!st) { snprintf(v, sizeof v, __VA_ARGS__); st = specl_config_set(c, v); } } while (0)
     SETF("train.steps=%lld", steps / 4 > 200 ? steps / 4 : (steps < 200 ? steps : 200));
-    if (seeds > 3) { SETF("claim.seeds=3"); SETF("claim.min_success=%lld", (ms * 3 + seeds - 1) / seeds); }
+    if (seeds > 3) SETF("claim.seeds=3");
     if (specl_config_int(c, "claim.graphs") > 40) SETF("claim.graphs=40");
     if (specl_config_int(c, "eval.n_train") > 5000) SETF("eval.n_train=5000");
     if (specl_config_int(c, "eval.n_test") > 5000) SETF("eval.n_test=5000");
@@ -174,6 +182,7 @@ static int run_one_(const char *path, const cli_args *a, int quick, const char *
                       : cli_make_source(&c, &test);
     specl_train_spec ts;   /* read once; each claim resolves it (budget scaled per lambda) */
     if (!st) st = cli_train_spec(&c, &ts);
+    if (!st) unresolve_(&c, &ts);
     specl_claim rec = { 0 };
     int tty = isatty(2);
     clock_t t0 = clock();
