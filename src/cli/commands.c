@@ -168,7 +168,8 @@ static int build_run_(const specl_config *c, run_objs *r) {
     memset(r, 0, sizeof *r);
     int st = cli_make_source(c, &r->src);
     if (!st) st = cli_model_spec(c, r->src, &r->ms);
-    if (!st) st = cli_train_spec(c, &r->ts);
+    specl_train_spec stated;
+    if (!st) st = cli_train_spec(c, &stated, &r->ts);
     specl_model *probe = NULL;   /* the class checks its own parameters: try it before anything is written */
     if (!st) st = specl_model_create(&r->ms, 2, &probe);
     specl_model_free(probe);

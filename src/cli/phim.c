@@ -68,15 +68,13 @@ int cli_phim_spec(const specl_config *c, const specl_source *train, const specl_
     }
     if (!st && st_->n_arch == 0) st = specl_error(SPECL_EINVAL, "%s: phim.archs is empty", specl_config_origin(c, "phim.archs"));
     specl_train_spec ts;
-    if (!st) st = cli_train_spec(c, &ts);
+    if (!st) st = cli_train_spec(c, &ts, NULL);
     if (st) return st;
     s->train_src = train; s->test_src = test;
     s->n_arch = st_->n_arch; s->arch = st_->arch; s->arch_names = (const char *const *)st_->name_ptr;
     s->n_m = st_->n_m; s->ms = st_->ms;
     s->n_lambda = st_->n_lambda; s->lambdas = st_->lambdas;
-    s->train = ts;   /* resolved at train.lambda; the points resolve again at their own λ */
-    s->train.batch = (int)specl_config_int(c, "train.batch");
-    s->train.steps = (long)specl_config_int(c, "train.steps");
+    s->train = ts;   /* unresolved: the points resolve it at their own λ */
     s->pretrain = s->train;
     s->pretrain.steps = (long)specl_config_int(c, "phim.pretrain_steps");
     s->pretrain.loss.lambda = specl_config_double(c, "phim.pretrain_lambda");

@@ -31,16 +31,6 @@ static int tty_progress_(const specl_step_info *s, void *ctx) {
     return 0;
 }
 
-/* cli_train_spec checks the spec and resolves its budget at train.lambda (specl_train_resolve);
- * the claims sweep lambda and resolve it per value, so they get the budget the config states. */
-static void unresolve_(const specl_config *c, specl_train_spec *t) {
-    const char *bs = specl_config_str(c, "train.budget_scale");
-    t->steps = (long)specl_config_int(c, "train.steps");
-    t->batch = (int)specl_config_int(c, "train.batch");
-    t->opt.warmup = (long)specl_config_int(c, "train.warmup");
-    t->scale = !strcmp(bs, "batch") ? SPECL_SCALE_BATCH : !strcmp(bs, "steps") ? SPECL_SCALE_STEPS : SPECL_SCALE_NONE;
-}
-
 static void hc_spec_(const specl_config *c, const specl_source *src, const specl_train_spec *t, specl_hc_claim_spec *h) {
     memset(h, 0, sizeof *h);
     h->id = specl_config_str(c, "claim.id");
@@ -181,8 +171,7 @@ static int run_one_(const char *path, const cli_args *a, int quick, const char *
                       ? cli_image_source(&c, strcmp(specl_config_str(&c, "phim.eval_split"), "train") == 0, &test)
                       : cli_make_source(&c, &test);
     specl_train_spec ts;   /* read once; each claim resolves it (budget scaled per lambda) */
-    if (!st) st = cli_train_spec(&c, &ts);
-    if (!st) unresolve_(&c, &ts);
+    if (!st) st = cli_train_spec(&c, &ts, NULL);
     specl_claim rec = { 0 };
     int tty = isatty(2);
     clock_t t0 = clock();

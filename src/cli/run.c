@@ -214,7 +214,7 @@ int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_s
     return SPECL_OK;
 }
 
-int cli_train_spec(const specl_config *c, specl_train_spec *ts) {
+int cli_train_spec(const specl_config *c, specl_train_spec *ts, specl_train_spec *resolved) {
     memset(ts, 0, sizeof *ts);
     ts->loss.kind = strcmp(specl_config_str(c, "train.loss"), "lambda") == 0 ? SPECL_LOSS_LAMBDA : SPECL_LOSS_SPECTRAL2021;
     ts->loss.lambda = specl_config_double(c, "train.lambda");
@@ -238,17 +238,17 @@ int cli_train_spec(const specl_config *c, specl_train_spec *ts) {
     if (ts->opt.lr_min > ts->opt.lr)
         return specl_error(SPECL_EINVAL, "%s: train.lr_min = %g exceeds train.lr = %g",
                            specl_config_origin(c, "train.lr_min"), ts->opt.lr_min, ts->opt.lr);
-    specl_train_spec unscaled = *ts;
-    int st = specl_train_resolve(&unscaled, ts);
+    specl_train_spec local, *r = resolved ? resolved : &local;   /* resolved once here, to check it */
+    int st = specl_train_resolve(ts, r);
     if (st) {
         char msg[900];   /* the detail is rewritten below: copy it first */
         snprintf(msg, sizeof msg, "%s", specl_error_detail());
         return specl_error(st, "%s: train.batch and train.lambda with train.budget_scale = %s: %s",
                            specl_config_origin(c, "train.lambda"), specl_config_str(c, "train.budget_scale"), msg);
     }
-    if (ts->opt.warmup >= ts->steps)
+    if (r->opt.warmup >= r->steps)
         return specl_error(SPECL_EINVAL, "%s: train.warmup = %ld must be below the number of steps (%ld)",
-                           specl_config_origin(c, "train.warmup"), ts->opt.warmup, ts->steps);
+                           specl_config_origin(c, "train.warmup"), r->opt.warmup, r->steps);
     return SPECL_OK;
 }
 

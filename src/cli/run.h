@@ -17,8 +17,10 @@ int cli_clusters_params(const specl_config *c, specl_clusters_params *p);
 int cli_key_error(const specl_config *c, int st);
 /* Model spec from the config; cls points into the config, valid while it lives. */
 int cli_model_spec(const specl_config *c, const specl_source *src, specl_model_spec *ms);
-/* Training spec with its budget resolved for train.lambda (train.budget_scale). */
-int cli_train_spec(const specl_config *c, specl_train_spec *ts);
+/* The training spec as the config states it (*ts, unresolved: sweeps over lambda resolve it per
+ * value) and, if resolved is not NULL, its budget resolved for train.lambda (train.budget_scale).
+ * Either way the resolution is checked. */
+int cli_train_spec(const specl_config *c, specl_train_spec *ts, specl_train_spec *resolved);
 void cli_eval_spec(const specl_config *c, specl_eval_spec *e);
 /* Report an error in the CLI's one-line form and return the exit status: 2 for usage and input
  * errors (EINVAL, EFORMAT, EIO on input), 1 for runtime errors. */
