@@ -9,9 +9,13 @@
  *     (c) images, `linear`: the gap to the exact φ_m of the same evaluation pairs (the
  *         generalized eigenproblem of their moments) is within tol (relative), every m.
  *   C17: on images, over ≥ 3 replicates (seeds of pretraining, training and evaluation pairs):
- *     (a) φ_m(mlp) ≤ φ_m(linear) + the half-width of linear's 95% interval, every m (the mlp
- *         class contains the linear one when its width is ≥ d: relu(x + c) − c = x on bounded
- *         inputs, so its exact φ_m is ≤ linear's; an estimator that fails this is not optimizing);
+ *     (a) the procedure's φ_m(mlp) ≤ the exact φ_m(linear) (the generalized eigenproblem of the
+ *         moments of each seed's evaluation pairs) + the half-width of its 95% interval, every m:
+ *         the mlp class contains the linear one when its width is ≥ d (relu(x + c) − c = x on
+ *         bounded inputs), so its φ_m is ≤ linear's; an estimator that fails this is not
+ *         optimizing. The procedure's own linear row is not the side compared: at the budget of
+ *         `make reproduce` it stays far above its exact value (measured: 1.45 against 1.20 at
+ *         m = 10), so far that an mlp trained for 1 step passed below it;
  *     (b) every architecture's φ_m with a t 95% interval over the replicates.
  *     Findings: the ranking and the rise from the first m to the last, beside Table 1. */
 #include <math.h>
@@ -308,35 +312,43 @@ static int c16_relu1_(const specl_phim_spec *s, const specl_phim_result *r, int 
 
 /* ---- C17 ---- */
 
-/* Per architecture and m: the mean and t 95% interval of φ_m over the replicates; (a) and (b). */
+/* Row a of replicate q at m index i: architecture a's φ_m, or (a = n_arch) the exact linear φ_m. */
+static double row_(const specl_phim_spec *s, const specl_phim_result *r, int a, int i) {
+    return a < s->n_arch ? best_(r, a, i) : r->linear_exact[i];
+}
+
+/* Per row (each architecture, and the exact linear φ_m of each seed's evaluation sample) and m:
+ * the mean and t 95% interval over the replicates; (a) mlp against the exact linear row; (b). */
 static int c17_(const specl_phim_spec *s, const specl_phim_result *r, int n_rep, specl_claim *out) {
-    int lin = -1, mlp = -1;
+    int lin = -1, mlp = -1, nr = s->n_arch + 1, ex = s->n_arch;
     for (int a = 0; a < s->n_arch; a++) {
         if (!strcmp(s->arch[a].cls, "linear")) lin = a;
         if (!strcmp(s->arch[a].cls, "mlp")) mlp = a;
     }
-    if (lin < 0 || mlp < 0) return specl_error(SPECL_EINVAL, "C17: phim.archs must include linear and mlp (the nested pair)");
+    if (mlp < 0) return specl_error(SPECL_EINVAL, "C17: phim.archs must include mlp (compared with the linear class it contains)");
+    if (!s->exact_linear) return specl_error(SPECL_EINVAL, "C17: phim.exact must be 1 (the linear class's exact phi_m is one side of (a))");
     if (s->arch[mlp].width < s->test_src->d)
         return specl_error(SPECL_EINVAL, "C17: model.width = %d < d = %d: the mlp contains the linear class only when width >= d",
                            s->arch[mlp].width, s->test_src->d);
-    size_t nb = (size_t)s->n_arch * s->n_m;
+    size_t nb = (size_t)nr * s->n_m;
     double *mean = malloc(sizeof(double) * nb), *half = malloc(sizeof(double) * nb), *v = malloc(sizeof(double) * (size_t)n_rep);
     if (!mean || !half || !v) { free(mean); free(half); free(v); return specl_error(SPECL_ENOMEM, "C17: intervals"); }
     int ok_b = 1, ok_a = 1, bad_a = 0;
     char meas[sizeof out->measured] = "";
     size_t off = 0;
     cJSON *iv = cJSON_AddArrayToObject(out->details, "intervals");
-    for (int a = 0; a < s->n_arch; a++) {
-        if (off < sizeof meas - 40) off += (size_t)snprintf(meas + off, sizeof meas - off, "%s%s:", a ? "; " : "", s->arch_names[a]);
+    for (int a = 0; a < nr; a++) {
+        const char *name = a < s->n_arch ? s->arch_names[a] : "linear (exact)";
+        if (off < sizeof meas - 40) off += (size_t)snprintf(meas + off, sizeof meas - off, "%s%s:", a ? "; " : "", name);
         for (int i = 0; i < s->n_m; i++) {
             double lo, hi;
-            for (int q = 0; q < n_rep; q++) v[q] = best_(&r[q], a, i);
+            for (int q = 0; q < n_rep; q++) v[q] = row_(s, &r[q], a, i);
             specl_mean_ci95(v, n_rep, &mean[(size_t)a * s->n_m + i], &lo, &hi);
             double mu = mean[(size_t)a * s->n_m + i];
             half[(size_t)a * s->n_m + i] = hi - mu;
             if (!isfinite(lo) || !isfinite(hi)) ok_b = 0;
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "arch", s->arch_names[a]);
+            cJSON_AddStringToObject(o, "arch", name);
             cJSON_AddNumberToObject(o, "m", s->ms[i]);
             if (isfinite(mu)) cJSON_AddNumberToObject(o, "mean", mu); else cJSON_AddNullToObject(o, "mean");
             if (isfinite(lo) && isfinite(hi)) { cJSON_AddNumberToObject(o, "lo", lo); cJSON_AddNumberToObject(o, "hi", hi); }
@@ -344,20 +356,19 @@ static int c17_(const specl_phim_spec *s, const specl_phim_result *r, int n_rep,
             for (int q = 0; q < n_rep; q++) cJSON_AddItemToArray(vs, isfinite(v[q]) ? cJSON_CreateNumber(v[q]) : cJSON_CreateNull());
             cJSON_AddItemToArray(iv, o);
             if (off < sizeof meas - 40)
-                off += (size_t)snprintf(meas + off, sizeof meas - off, " m=%d %.4g [%.4g, %.4g]", s->ms[i], mu, lo, hi);
+                off += (size_t)snprintf(meas + off, sizeof meas - off, " %d: %.4g [%.4g, %.4g]", s->ms[i], mu, lo, hi);
         }
     }
     for (int i = 0; i < s->n_m; i++) {
-        double pm = mean[(size_t)mlp * s->n_m + i], pl = mean[(size_t)lin * s->n_m + i], hl = half[(size_t)lin * s->n_m + i];
+        double pm = mean[(size_t)mlp * s->n_m + i], pl = mean[(size_t)ex * s->n_m + i], hl = half[(size_t)ex * s->n_m + i];
         if (!(pm <= pl + hl)) { ok_a = 0; bad_a++; }
     }
-    if (off < sizeof meas - 60)
-        off += (size_t)snprintf(meas + off, sizeof meas - off, "; (a) mlp <= linear + half-width: %d of %d m fail", bad_a, s->n_m);
+    if (off < sizeof meas - 40) off += (size_t)snprintf(meas + off, sizeof meas - off, "; (a): %d of %d m fail", bad_a, s->n_m);
     out->holds = ok_a && ok_b;
-    snprintf(out->predicted, sizeof out->predicted, "(a) every m: mean phi_m(mlp) <= mean phi_m(linear) + half-width of linear's 95%% "
-             "interval (an mlp of width >= d contains linear); (b) a finite t 95%% interval over the %d seeds", n_rep);
+    snprintf(out->predicted, sizeof out->predicted, "(a) every m: mean phi_m(mlp) <= mean exact phi_m(linear) + its 95%% half-width "
+             "(an mlp of width >= d contains linear); (b) a finite t 95%% interval over the %d seeds, every row", n_rep);
     snprintf(out->measured, sizeof out->measured, "%s", meas);
-    /* findings: the rise from the first m to the last, and the mlp - linear difference, per seed */
+    /* findings: the rise from the first m to the last, and the ranking against the linear row */
     char name[128], stmt[400];
     int last = s->n_m - 1;
     for (int a = 0; a < s->n_arch && last > 0; a++) {
@@ -368,12 +379,16 @@ static int c17_(const specl_phim_spec *s, const specl_phim_result *r, int n_rep,
                  s->ms[0], s->ms[last], s->test_src->kind, n_rep);
         specl_claim_finding_values(out, name, stmt, v, n_rep);
     }
-    for (int i = 0; i < s->n_m; i++) {
-        for (int q = 0; q < n_rep; q++) v[q] = best_(&r[q], mlp, i) - best_(&r[q], lin, i);
-        snprintf(name, sizeof name, "phi_%d(mlp) - phi_%d(linear)", s->ms[i], s->ms[i]);
-        snprintf(stmt, sizeof stmt, "the ranking at m = %d (negative: mlp separates %s better; the paper's Table 1 on CIFAR-10 ranks "
-                 "ResNet-101 < ViT < WRN < ResNet-18 at m = 10); %d seeds, below the 30 of rule 1", s->ms[i], s->test_src->kind, n_rep);
-        specl_claim_finding_values(out, name, stmt, v, n_rep);
+    for (int a = 0; a < s->n_arch; a++) {
+        if (a == lin) continue;
+        for (int i = 0; i < s->n_m && lin >= 0; i++) {
+            for (int q = 0; q < n_rep; q++) v[q] = best_(&r[q], a, i) - best_(&r[q], lin, i);
+            snprintf(name, sizeof name, "phi_%d(%s) - phi_%d(linear)", s->ms[i], s->arch_names[a], s->ms[i]);
+            snprintf(stmt, sizeof stmt, "the ranking at m = %d, both by the procedure (negative: %s separates %s better; the paper's "
+                     "Table 1 on CIFAR-10 ranks ResNet-101 < ViT < WRN < ResNet-18 at m = 10); %d seeds, below the 30 of rule 1",
+                     s->ms[i], s->arch_names[a], s->test_src->kind, n_rep);
+            specl_claim_finding_values(out, name, stmt, v, n_rep);
+        }
     }
     free(mean); free(half); free(v);
     return SPECL_OK;
