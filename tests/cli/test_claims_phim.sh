@@ -38,7 +38,8 @@ tol = float(c["predicted"].split("within ")[1].split("%")[0]) / 100
 assert c["holds"] == all(abs(e - x) / x <= tol for e, x in zip(est, ex)), (c["holds"], est, ex, tol)
 assert "worst relative gap" in c["measured"]
 '
-# C17: intervals for every (row, m), and holds iff (a) mean(mlp) <= mean(exact linear) + its half-width, every m.
+# C17 (at m = 10 only: at 2*10^4 moment pairs the exact linear phi_m of larger m is far too low):
+# intervals for every (row, m), and holds iff (a) mean(mlp) <= mean(exact linear) + its half-width, every m.
 C17='
 import json, sys
 r = json.load(sys.stdin)["claims"]; assert len(r) == 1, r
@@ -52,17 +53,17 @@ ex = lambda m: by["linear (exact)", m]
 ok = all(by["mlp", m]["mean"] <= ex(m)["mean"] + (ex(m)["hi"] - ex(m)["mean"]) for m in ms)
 assert c["holds"] == ok, (c["holds"], c["measured"])
 names = [f["name"] for f in c["findings"]]
-assert any("phi_" in x and "/" in x for x in names) and any("mlp) - phi" in x for x in names), names
+assert any("mlp) - phi" in x for x in names) and (len(ms) == 1 or any("/ phi_" in x for x in names)), names
 '
 FM=/usr/share/datasets/fashion-mnist
 if [ ! -f "$FM/t10k-images-idx3-ubyte.gz" ]; then
   echo "SKIP phi_m image claims: $FM missing (scripts/setup-deps.sh installs dataset-fashion-mnist)"; exit 0
 fi
 TINY_C16="--set data.subset=2000 --set data.test_subset=500 --set phim.ms=10,30 --set phim.lambdas=1 --set train.steps=150 --set phim.moment_pairs=20000"
-TINY_C17="--set data.subset=2000 --set data.test_subset=500 --set phim.ms=10,30 --set phim.lambdas=1 --set train.steps=40 --set phim.pretrain_steps=40 --set phim.eval_pairs=1000 --set phim.moment_pairs=20000"
+TINY_C17="--set data.subset=2000 --set data.test_subset=500 --set phim.ms=10 --set phim.lambdas=1 --set train.steps=40 --set train.warmup=5 --set phim.pretrain_steps=40 --set phim.eval_pairs=1000 --set phim.moment_pairs=20000"
 if [ "${SPECL_TEST_QUICK:-0}" = 1 ]; then
   TINY_C16="$TINY_C16 --set phim.ms=10 --set train.steps=40"
-  TINY_C17="$TINY_C17 --set phim.ms=10 --set model.width=800 --set train.steps=10 --set phim.pretrain_steps=10"
+  TINY_C17="$TINY_C17 --set model.width=800 --set train.steps=10 --set phim.pretrain_steps=10"
 fi
 # shellcheck disable=SC2086
 record c16c_tiny C16-fashion "$C16C" $TINY_C16
