@@ -276,5 +276,24 @@ TEST(test_phim_procedure) {
     specl_source_free(src);
 }
 
+/* C16 (b): the smallest alignment ratio of a relu1 unit at τ ~ U[1/2, 1] against the hand
+ * derivation (phim_claims.c): with c = b − 1/2 ∈ [0, 1/2], A = (1/48 + 2c³/3 − c⁴)/2 and
+ * B = (5/4 + c − c²)²/4, ratio 2A/(A + B), minimized here by brute force; 1/14 for a linear unit. */
+TEST(test_relu1_min_alignment) {
+    double best = 1e9, cbest = 0;
+    for (int i = 0; i <= 200000; i++) {
+        double c = 0.5 * i / 200000, A = 0.5 * (1.0 / 48 + 2 * c * c * c / 3 - c * c * c * c);
+        double B = 0.25 * (1.25 + c - c * c) * (1.25 + c - c * c), r = 2 * A / (A + B);
+        if (r < best) { best = r; cbest = c; }
+    }
+    double b = 0, rho = specl_relu1_min_alignment(0.5, 1.0, &b);
+    CHECK_NEAR(rho, best, 1e-9);
+    CHECK_NEAR(b, 0.5 + cbest, 1e-4);
+    CHECK(rho > 0.046 && rho < 0.0464 && rho < 1.0 / 14);
+    /* scale invariance: τ ~ U[1, 2] is the same law up to a factor 2 */
+    CHECK_NEAR(specl_relu1_min_alignment(1.0, 2.0, NULL), rho, 1e-9);
+}
+
 RUN_TESTS(RUN(test_align_matches_definition); RUN(test_align_invariant_to_linear_maps); RUN(test_align_singular_and_errors);
-          RUN(test_phi_linear_moments); RUN(test_moments_mc); RUN(test_linear_moments_training); RUN(test_phim_procedure))
+          RUN(test_phi_linear_moments); RUN(test_moments_mc); RUN(test_linear_moments_training); RUN(test_phim_procedure);
+          RUN(test_relu1_min_alignment))

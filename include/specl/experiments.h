@@ -199,7 +199,14 @@ typedef struct specl_phim_spec {
     long eval_pairs;                           /* pairs for the alignment when no exact form */
     long moment_pairs;                         /* pairs for the linear moments when no closed form */
     int exact_linear, exact_table;             /* also compute the exact φ_m of these classes */
-    long linear_steps; double linear_lr;       /* the linear class's full-batch training (0: train's) */
+    int linear_moments;                        /* 1: train the linear class full-batch on its training sample's
+                                                  moments (a reference; not the paper's procedure); 0: by the
+                                                  minibatch path of every other class */
+    long linear_steps; double linear_lr;       /* that full-batch training (0: train's) */
+    long nonlinear_steps;                      /* > 0: the steps of every training run (pretraining and points)
+                                                  of the classes other than linear, affine, table (0: as configured) */
+    int replicates;                            /* claims: runs of the whole procedure, replicate r at the seed
+                                                  (seed, "phim/replicate/r") (0 or 1: one run at seed) */
     uint64_t seed;
     specl_step_cb step_cb; void *step_ctx;     /* training progress (may be NULL) */
     /* optional: run only the points where point() != 0 (spread a sweep over processes) */
@@ -235,6 +242,10 @@ void specl_phim_result_free(specl_phim_result *r);
  * pretrain_seconds, "phi_m": [{m, phi, lambda}], "points": [{m, lambda, phi, note?, seconds}]}],
  * "exact": {"linear": [per m], "table": [per m], "linear_moments"}} (null = not available). */
 cJSON *specl_phim_to_json(const specl_phim_spec *s, const specl_phim_result *r);
+/* C16 (b): the smallest whitened alignment ratio E(v − v⁺)²/Var v of a relu1 unit v = σ(a x_j + b)
+ * on one spurious hypercube coordinate x_j = ±τ, τ ~ U[lo, hi] (phim_claims.c derives it); the
+ * minimizing b (at a = 1) in *b_at if not NULL. 0.04629 at [1/2, 1]. */
+double specl_relu1_min_alignment(double lo, double hi, double *b_at);
 /* ---- the registry of claims (claims.c) ----
  * One row per claim part: the id of CLAIMS.md, the part (an id checked by two procedures, e.g.
  * C03's table and linear classes, has one row each), the paper source, the statement that

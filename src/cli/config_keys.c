@@ -170,6 +170,14 @@ const specl_cfg_key specl_cfg_keys[] = {
     {"phim", "linear_steps", SPECL_CFG_INT, "1000", 0, 1e9, NULL,
      "steps of the linear class's full-batch training on its sample's moments (0: train.steps)"},
     {"phim", "linear_lr", SPECL_CFG_DOUBLE, "0.01", 0, 100, NULL, "learning rate of that training (0: train.lr)"},
+    {"phim", "linear_moments", SPECL_CFG_BOOL, "0", NO_RANGE, NULL,
+     "train the linear class full-batch on its sample's moments (a reference for the optimum, not the paper's "
+     "procedure); 0: the minibatch path of every class"},
+    {"phim", "nonlinear_steps", SPECL_CFG_INT, "0", 0, 1e9, NULL,
+     "> 0: steps of every training run (pretraining and points) of the classes with a backbone (all but linear, "
+     "affine, table); 0: train.steps and phim.pretrain_steps"},
+    {"phim", "seeds", SPECL_CFG_INT, "1", 1, 10000, NULL,
+     "claims C16 estimator and C17: runs of the whole procedure, each at its own seed derived from seed"},
     {"phim", "eval_split", SPECL_CFG_ENUM, "test", NO_RANGE, "test|train",
      "images: the split whose augmentation pairs the whitening, the alignment and the exact linear phi_m use (the paper: test)"},
     {"phim", "exact", SPECL_CFG_BOOL, "1", NO_RANGE, NULL, "also compute the exact phi_m of the linear (and, on graphs, table) class"},

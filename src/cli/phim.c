@@ -84,6 +84,9 @@ int cli_phim_spec(const specl_config *c, const specl_source *train, const specl_
     s->exact_linear = s->exact_table = specl_config_bool(c, "phim.exact");
     s->linear_steps = (long)specl_config_int(c, "phim.linear_steps");
     s->linear_lr = specl_config_double(c, "phim.linear_lr");
+    s->linear_moments = specl_config_bool(c, "phim.linear_moments");
+    s->nonlinear_steps = (long)specl_config_int(c, "phim.nonlinear_steps");
+    s->replicates = (int)specl_config_int(c, "phim.seeds");
     s->seed = (uint64_t)specl_config_int(c, "seed");
     return specl_phim_check(s);
 }
