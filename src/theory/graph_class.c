@@ -12,13 +12,11 @@
  * is minimized (Eckart–Young on the regularizer, Ky Fan on the alignment) by the bottom k
  * directions with A_jj = √c_j, c_j = max(0, 1 − e_j/(2λ)) (the stationary point of c e + λ(c − 1)²),
  * and the value per direction is c e + λ(c − 1)² = λ(1 − c²); directions beyond r add λ each. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "specl/theory.h"
-
-#define RANGE_RTOL 1e-12   /* eigenvalues of Σ above RANGE_RTOL·max span its range */
+#include "theory_int.h"
 
 void specl_glin_free(specl_glin *s) {
     free(s->e);
@@ -29,40 +27,19 @@ void specl_glin_free(specl_glin *s) {
 int specl_glin_spectrum(const specl_graph *g, const double *x, int d, specl_glin *out) {
     memset(out, 0, sizeof *out);
     size_t dd = (size_t)d * d;
-    double *sig = malloc(sizeof(double) * dd), *sd = malloc(sizeof(double) * dd), *lam = malloc(sizeof(double) * d);
-    double *t = calloc(dd, sizeof(double)), *tmp = malloc(sizeof(double) * dd), *r = malloc(sizeof(double) * dd);
+    double *sig = malloc(sizeof(double) * dd), *sd = malloc(sizeof(double) * dd);
     out->e = malloc(sizeof(double) * d);
     out->v = calloc(dd, sizeof(double));
-    int st = (!sig || !sd || !lam || !t || !tmp || !r || !out->e || !out->v) ? specl_error(SPECL_ENOMEM, "linear spectrum d = %d", d) : SPECL_OK;
+    int st = (!sig || !sd || !out->e || !out->v) ? specl_error(SPECL_ENOMEM, "linear spectrum d = %d", d) : SPECL_OK, k = 0;
     if (!st) st = specl_graph_linear_moments(g, x, d, sig, sd);
-    if (!st) st = specl_dsyev(d, sig, lam);             /* sig <- eigenvectors of Σ as columns */
-    int k = 0;
-    for (int j = 0; !st && j < d; j++) {
-        if (!(lam[j] > RANGE_RTOL * lam[d - 1])) continue;
-        double s = 1.0 / sqrt(lam[j]);
-        for (int i = 0; i < d; i++) t[(size_t)i * d + k] = sig[(size_t)i * d + j] * s;
-        k++;
-    }
+    if (!st) st = specl_range_gen_eig(d, sd, sig, out->e, out->v, &k);
     if (!st && k == 0) st = specl_error(SPECL_ELINALG, "linear spectrum: the features vanish on every vertex");
-    if (!st) {   /* r (k,k) = Tᵀ Σ_Δ T, T stored (d, k) with row stride d */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, k, d, 1.0, sd, d, t, d, 0.0, tmp, d);
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, d, 1.0, t, d, tmp, d, 0.0, r, k);
-        for (int i = 0; i < k; i++)
-            for (int j = 0; j < i; j++) r[i * k + j] = r[j * k + i] = 0.5 * (r[i * k + j] + r[j * k + i]);
-        st = specl_dsyev(k, r, out->e);                 /* r <- Y (k,k) */
-    }
-    if (!st) {   /* v (d, k) = T Y, stored with row stride k */
-        for (int i = 0; i < d; i++)
-            for (int j = 0; j < k; j++) {
-                double a = 0;
-                for (int l = 0; l < k; l++) a += t[(size_t)i * d + l] * r[l * k + j];
-                out->v[(size_t)i * k + j] = a;
-            }
+    if (!st) {
         for (int j = 0; j < k; j++) if (out->e[j] < 0) out->e[j] = 0;   /* Σ_Δ ⪰ 0: clamp rounding */
         out->d = d;
         out->r = k;
     }
-    free(sig); free(sd); free(lam); free(t); free(tmp); free(r);
+    free(sig); free(sd);
     if (st) specl_glin_free(out);
     return st;
 }

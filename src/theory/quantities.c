@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "specl/spectral.h"
+#include "theory_int.h"
 
 #define DENSE_MAX 20000      /* largest cluster for the dense eigenproblem of β_table */
 #define VAR_RTOL 1e-20       /* Var_π(g) ≤ VAR_RTOL·E_π g²: g is constant on S */
@@ -235,9 +236,7 @@ static double min_entry_(const double *v, int m) {
 
 /* ---- β, linear class; φ, linear class ---- */
 
-/* Generalized eigenvalues of (A, C) on range(C) for symmetric d×d A and PSD C (both destroyed):
- * e (d) receives the *rank ascending eigenvalues of TᵀAT, T = V_r Λ_r^{-1/2}. */
-static int range_gen_eig_(int d, double *a, double *c, double *e, int *rank) {
+int specl_range_gen_eig(int d, double *a, double *c, double *e, double *v, int *rank) {
     double *lam = malloc(sizeof(double) * d), *t = malloc(sizeof(double) * (size_t)d * d);
     double *at = malloc(sizeof(double) * (size_t)d * d), *r = malloc(sizeof(double) * (size_t)d * d);
     int st = (!lam || !t || !at || !r) ? specl_error(SPECL_ENOMEM, "%dx%d eigenproblem", d, d) : SPECL_OK;
@@ -256,8 +255,10 @@ static int range_gen_eig_(int d, double *a, double *c, double *e, int *rank) {
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, d, 1.0, t, d, at, d, 0.0, r, k);
         for (int i = 0; i < k; i++)
             for (int j = 0; j < i; j++) r[i * k + j] = r[j * k + i] = 0.5 * (r[i * k + j] + r[j * k + i]);
-        st = specl_dsyev(k, r, e);
+        st = specl_dsyev(k, r, e);          /* r <- Y (k, k) */
     }
+    if (!st && k > 0 && v)                  /* v (d, k) = T Y, row stride k */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, k, k, 1.0, t, d, r, k, 0.0, v, k);
     *rank = k;
     free(lam); free(t); free(at); free(r);
     return st;
@@ -319,7 +320,7 @@ static int beta_linear_one_(const specl_graph *g, const int32_t *part, const lay
                 a[i * d + j] = a[j * d + i] = 0.5 * (a[i * d + j] + a[j * d + i]);
             }
         int rank = 0;
-        st = range_gen_eig_(d, a, cv, e, &rank);
+        st = specl_range_gen_eig(d, a, cv, e, NULL, &rank);
         if (!st) *beta = rank == 0 ? INFINITY : (e[0] > 0 ? e[0] : 0.0) / w_in;
     }
     free(y); free(ly); free(a); free(cv); free(e);
@@ -409,7 +410,7 @@ int specl_phi_linear_moments(int d, const double *sigma, const double *sigma_del
         memcpy(sd, sigma_delta, sizeof(double) * (size_t)d * d);
     }
     int rank = 0;
-    if (!st) st = range_gen_eig_(d, sd, sig, e, &rank);
+    if (!st) st = specl_range_gen_eig(d, sd, sig, e, NULL, &rank);
     for (int i = 0; i < n_m && !st; i++) {
         int m = ms[i];
         if (rank < m) {
