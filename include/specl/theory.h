@@ -53,6 +53,9 @@ double specl_graph_loss_direct(const specl_graph *g, int k, const double *f, dou
 /* The 2021 spectral contrastive loss of f (n, k) by enumerating all n² ordered pairs (n ≤ 20000):
  * −2 Σ w_xx' f(x)ᵀf(x') + Σ p(x)p(x')(f(x)ᵀf(x'))², w = W/total, p its row sums. */
 int specl_graph_spectral2021_direct(const specl_graph *g, int k, const double *f, double *loss);
+/* f (n, k) = √c_i v_i(x)/√p(x), c_i = max(0, 1 − ν_i/λ): the table class's closed-form minimizer
+ * from the bottom k ≤ s->k eigenpairs of s. */
+int specl_table_minimizer_f(const specl_graph *g, const specl_spectrum *s, int k, double lambda, double *f);
 /* min_W E‖W f(x) − e_part(x)‖² of f (n, k) over the vertices (p_data weights), in double. */
 int specl_graph_probe_error(const specl_graph *g, int k, const double *f, const int32_t *part, int m, double *error);
 

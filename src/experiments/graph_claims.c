@@ -195,16 +195,6 @@ static int linear_f_(const sweep_case_ *w, int control, specl_rng *r, double *f)
     return st;
 }
 
-/* f (n, m): the table class's closed-form minimizer √c_i v_i/√p from the spectrum (≥ m pairs). */
-static void table_f_(const gcase *gc, const specl_spectrum *s, double lambda, double *f) {
-    int m = gc->m;
-    for (int64_t x = 0; x < gc->g.n; x++)
-        for (int i = 0; i < m; i++) {
-            double c = s->nu[i] < lambda ? 1.0 - s->nu[i] / lambda : 0.0;
-            f[(size_t)x * m + i] = sqrt(c) * s->vec[(size_t)x * s->k + i] / sqrt(gc->g.deg[x] / gc->g.total);
-        }
-}
-
 static void row_params_(cJSON *row, const sweep_case_ *w) {
     cJSON_AddNumberToObject(row, "m", w->p.m); cJSON_AddNumberToObject(row, "sub", w->p.sub); cJSON_AddNumberToObject(row, "size", w->p.size);
     cJSON_AddNumberToObject(row, "alpha_param", w->p.alpha); cJSON_AddNumberToObject(row, "conn", w->p.conn);
@@ -240,8 +230,8 @@ static int c13_(const specl_graph_claim_spec *sp, int control, specl_claim *c) {
         double et = NAN, el = NAN, bt = NAN, bl = NAN, blin = NAN;
         st = (!f || !beta) ? SPECL_ENOMEM : specl_graph_report(&in, &s, o);
         if (!st) {
-            if (control) random_table_(n, m, &rf, f); else table_f_(gc, &s, w.lambda, f);
-            st = specl_graph_probe_error(&gc->g, m, f, gc->part, m, &et);
+            if (control) random_table_(n, m, &rf, f); else st = specl_table_minimizer_f(&gc->g, &s, m, w.lambda, f);
+            if (!st) st = specl_graph_probe_error(&gc->g, m, f, gc->part, m, &et);
             if (!st && !control && !c->figures && cJSON_IsNumber(cJSON_GetObjectItem(o, "bound_thm36"))) st = spectrum_fig_(gc, o, c);
             specl_spectrum_free(&s);
         }

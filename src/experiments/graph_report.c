@@ -10,26 +10,10 @@
 
 int specl_graph_minimizer_error(const specl_graph *g, const specl_spectrum *s, int k, double lambda,
                                 const int32_t *part, int m, double *error) {
-    if (k > s->k) return specl_error(SPECL_EINVAL, "the spectrum has %d eigenpairs, k = %d", s->k, k);
-    int64_t n = g->n;
-    float *f = calloc((size_t)n * k, sizeof(float)), *y = calloc((size_t)n * m, sizeof(float));
-    double *w = malloc(sizeof(double) * n);
-    int st = (!f || !y || !w) ? SPECL_ENOMEM : SPECL_OK;
-    for (int64_t x = 0; x < n && !st; x++) {
-        w[x] = g->deg[x] / g->total;
-        y[(size_t)x * m + part[x]] = 1.0f;
-        for (int i = 0; i < k; i++) {
-            double c = s->nu[i] < lambda ? 1.0 - s->nu[i] / lambda : 0.0;
-            f[(size_t)x * k + i] = (float)(sqrt(c) * s->vec[(size_t)x * s->k + i] / sqrt(w[x]));
-        }
-    }
-    specl_probe p = { 0 };
-    specl_probe_opts o = { 0, 0 };
-    double acc;
-    if (!st) st = specl_probe_fit(&o, n, k, f, m, y, w, &p);
-    if (!st) st = specl_probe_eval(&p, n, f, y, w, error, &acc);
-    specl_probe_free(&p);
-    free(f); free(y); free(w);
+    double *f = malloc(sizeof(double) * (size_t)g->n * k);
+    int st = f ? specl_table_minimizer_f(g, s, k, lambda, f) : specl_error(SPECL_ENOMEM, "table minimizer (%lld, %d)", (long long)g->n, k);
+    if (!st) st = specl_graph_probe_error(g, k, f, part, m, error);
+    free(f);
     return st;
 }
 

@@ -117,6 +117,16 @@ int specl_graph_spectral2021_direct(const specl_graph *g, int k, const double *f
     return SPECL_OK;
 }
 
+int specl_table_minimizer_f(const specl_graph *g, const specl_spectrum *s, int k, double lambda, double *f) {
+    if (k < 1 || k > s->k) return specl_error(SPECL_EINVAL, "the spectrum has %d eigenpairs, k = %d", s->k, k);
+    for (int64_t x = 0; x < g->n; x++)
+        for (int i = 0; i < k; i++) {
+            double c = s->nu[i] < lambda ? 1.0 - s->nu[i] / lambda : 0.0;
+            f[(size_t)x * k + i] = sqrt(c) * s->vec[(size_t)x * s->k + i] / sqrt(g->deg[x] / g->total);
+        }
+    return SPECL_OK;
+}
+
 /* min_W E‖W f(x) − e_part(x)‖² in double: with C = E ffᵀ = QΛQᵀ and M = E[f e_partᵀ] (k, m), the
  * error is E‖e‖² − tr(Mᵀ C⁺ M) = 1 − Σ_{λ_j > 1e-12 max λ} ‖Q_jᵀM‖²/λ_j. */
 int specl_graph_probe_error(const specl_graph *g, int k, const double *f, const int32_t *part, int m, double *error) {
