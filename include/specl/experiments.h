@@ -242,10 +242,6 @@ void specl_phim_result_free(specl_phim_result *r);
  * pretrain_seconds, "phi_m": [{m, phi, lambda}], "points": [{m, lambda, phi, note?, seconds}]}],
  * "exact": {"linear": [per m], "table": [per m], "linear_moments"}} (null = not available). */
 cJSON *specl_phim_to_json(const specl_phim_spec *s, const specl_phim_result *r);
-/* C16 (b): the smallest whitened alignment ratio E(v − v⁺)²/Var v of a relu1 unit v = σ(a x_j + b)
- * on one spurious hypercube coordinate x_j = ±τ, τ ~ U[lo, hi] (phim_claims.c derives it); the
- * minimizing b (at a = 1) in *b_at if not NULL. 0.04629 at [1/2, 1]. */
-double specl_relu1_min_alignment(double lo, double hi, double *b_at);
 /* ---- the registry of claims (claims.c) ----
  * One row per claim part: the id of CLAIMS.md, the part (an id checked by two procedures, e.g.
  * C03's table and linear classes, has one row each), the paper source, the statement that

@@ -115,4 +115,9 @@ int specl_construct_thm512_lower_bit(int d, int s, int skip, double gamma, int m
  * L_λ = 0 and the group label's error is 1 − 1/r ≥ 1/2. */
 int specl_construct_thm59_lower(const specl_source *manifolds, int r, int k, int max_n, specl_model **out);
 
+/* C16 (b): the smallest whitened alignment ratio E(v − v⁺)²/Var v of a relu1 unit v = σ(a x_j + b)
+ * on one spurious hypercube coordinate x_j = ±τ, τ ~ U[lo, hi] (theory/relu1.c derives it; the prediction of claim C16 (b)); the
+ * minimizing b (at a = 1) in *b_at if not NULL. 0.04629 at [1/2, 1]. */
+double specl_relu1_min_alignment(double lo, double hi, double *b_at);
+
 #endif

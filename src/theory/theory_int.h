@@ -8,4 +8,9 @@
  * v (d, r) (row stride r) the generalized eigenvectors T Y: vᵀCv = I_r, vᵀAv = diag(e). */
 int specl_range_gen_eig(int d, double *a, double *c, double *e, double *v, int *rank);
 
+/* Golden-section search for a minimum of a unimodal f on [lo, hi], iters steps. f returns a status
+ * (non-zero stops the search and is returned). *xmin, *fbest: the best point evaluated. */
+typedef int (*specl_fn1)(double x, void *ctx, double *fx);
+int specl_golden_min(specl_fn1 f, void *ctx, double lo, double hi, int iters, double *xmin, double *fbest);
+
 #endif

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "specl/theory.h"
+#include "theory_int.h"
 
 #define PHI_TILDE_SLACK 1e-9   /* φ̃ = φ/(1 − √(φ/λ))·(1 + PHI_TILDE_SLACK) */
 #define APPLY_MARGIN 1e-6      /* applicable iff √(φ/λ) ≤ 1 − APPLY_MARGIN */
@@ -64,6 +65,13 @@ static int dual_(int r, const double *e, const double *q, int m, double phi_tild
     return st;
 }
 
+typedef struct dual_ctx_ { int r; const double *e, *q; int m; double phi_tilde; double *work, *w; } dual_ctx_;
+
+static int dual_at_(double mu, void *ctx, double *h) {
+    const dual_ctx_ *d = ctx;
+    return dual_(d->r, d->e, d->q, d->m, d->phi_tilde, mu, d->work, d->w, h);
+}
+
 int specl_thm45_outside(int r, const double *e, const double *q, int m, double phi_tilde, double *out) {
     if (m >= r) { *out = 0.0; return SPECL_OK; }
     double *work = malloc(sizeof(double) * (size_t)r * r), *w = malloc(sizeof(double) * r);
@@ -80,17 +88,10 @@ int specl_thm45_outside(int r, const double *e, const double *q, int m, double p
         st = specl_dsyev(m, qaq, w);
         if (!st) c = w[0];
     }
-    double lo = 0.0, hi = phi_tilde - c > 1e-12 ? 1.0 / (phi_tilde - c) : 1e8;
-    const double gr = 0.5 * (sqrt(5.0) - 1.0);
-    double x1 = hi - gr * (hi - lo), x2 = lo + gr * (hi - lo), h1 = 0, h2 = 0;
-    if (!st) st = dual_(r, e, q, m, phi_tilde, x1, work, w, &h1);
-    if (!st) st = dual_(r, e, q, m, phi_tilde, x2, work, w, &h2);
-    for (int it = 0; it < 200 && !st; it++) {
-        best = fmin(best, fmin(h1, h2));
-        if (h1 <= h2) { hi = x2; x2 = x1; h2 = h1; x1 = hi - gr * (hi - lo); st = dual_(r, e, q, m, phi_tilde, x1, work, w, &h1); }
-        else { lo = x1; x1 = x2; h1 = h2; x2 = lo + gr * (hi - lo); st = dual_(r, e, q, m, phi_tilde, x2, work, w, &h2); }
-    }
-    if (!st) *out = fmin(1.0, fmax(0.0, fmin(best, fmin(h1, h2))));
+    double hi = phi_tilde - c > 1e-12 ? 1.0 / (phi_tilde - c) : 1e8, xb = 0, hb = best;
+    dual_ctx_ dc = { r, e, q, m, phi_tilde, work, w };
+    if (!st) st = specl_golden_min(dual_at_, &dc, 0.0, hi, 200, &xb, &hb);
+    if (!st) *out = fmin(1.0, fmax(0.0, fmin(best, hb)));
     free(work); free(w); free(qaq);
     return st;
 }
