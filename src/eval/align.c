@@ -13,38 +13,26 @@
 
 #define ALIGN_RTOL 1e-9
 
-void specl_align_acc_add(specl_align_acc *a, int64_t n, const float *f1, const float *f2, double w) {
-    int k = a->k;
-    for (int64_t r = 0; r < n; r++) {
-        const float *p = f1 + (size_t)r * k, *q = f2 + (size_t)r * k;
-        for (int i = 0; i < k; i++) {
-            double pi = p[i], qi = q[i], di = pi - qi;
-            double *c = a->c + (size_t)i * k, *dd = a->d + (size_t)i * k;
-            for (int j = 0; j <= i; j++) {
-                c[j] += 0.5 * w * (pi * p[j] + qi * q[j]);
-                dd[j] += w * di * ((double)p[j] - q[j]);
-            }
-        }
-    }
+/* One accumulation loop for float32 and float64 rows (T): the lower triangles of C and D in double. */
+#define ALIGN_ACC_ADD_(T)                                                                   \
+    int k = a->k;                                                                           \
+    for (int64_t r = 0; r < n; r++) {                                                       \
+        const T *p = f1 + (size_t)r * k, *q = f2 + (size_t)r * k;                           \
+        for (int i = 0; i < k; i++) {                                                       \
+            double pi = p[i], qi = q[i], di = pi - qi;                                      \
+            double *c = a->c + (size_t)i * k, *dd = a->d + (size_t)i * k;                   \
+            for (int j = 0; j <= i; j++) {                                                  \
+                c[j] += 0.5 * w * (pi * p[j] + qi * q[j]);                                  \
+                dd[j] += w * di * ((double)p[j] - q[j]);                                    \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
     a->weight += w * (double)n;
-}
+
+void specl_align_acc_add(specl_align_acc *a, int64_t n, const float *f1, const float *f2, double w) { ALIGN_ACC_ADD_(float) }
 
 /* The same over float64 rows (embeddings a caller holds in double, e.g. from NumPy). */
-void specl_align_acc_add_f64(specl_align_acc *a, int64_t n, const double *f1, const double *f2, double w) {
-    int k = a->k;
-    for (int64_t r = 0; r < n; r++) {
-        const double *p = f1 + (size_t)r * k, *q = f2 + (size_t)r * k;
-        for (int i = 0; i < k; i++) {
-            double pi = p[i], qi = q[i], di = pi - qi;
-            double *c = a->c + (size_t)i * k, *dd = a->d + (size_t)i * k;
-            for (int j = 0; j <= i; j++) {
-                c[j] += 0.5 * w * (pi * p[j] + qi * q[j]);
-                dd[j] += w * di * (p[j] - q[j]);
-            }
-        }
-    }
-    a->weight += w * (double)n;
-}
+void specl_align_acc_add_f64(specl_align_acc *a, int64_t n, const double *f1, const double *f2, double w) { ALIGN_ACC_ADD_(double) }
 
 int specl_align_acc_init(specl_align_acc *a, int k) {
     memset(a, 0, sizeof *a);
