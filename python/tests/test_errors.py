@@ -116,7 +116,7 @@ W, LABELS = sbm((8, 8), 0.6, 0.1, 9)
 
 @pytest.mark.parametrize("kwargs,match", [
     (dict(partition=LABELS[:-1]), "partition has 15 entries but the graph has n = 16"),
-    (dict(partition=np.r_[LABELS[:-1], 5]), "cluster index 2 is never used"),
+    (dict(partition=np.r_[LABELS[:-1], 5]), "cluster 2 of 6 is empty"),
     (dict(partition=np.r_[-1, LABELS[1:]]), "cluster index -1 of vertex 0"),
     (dict(partition=LABELS.astype(float)), "integer cluster indices"),
     (dict(partition=LABELS.reshape(4, 4)), "1-D array"),
